@@ -1,0 +1,11 @@
+/** eems-watch diagnose: placeholder until its capability lands (see the issue that builds it). */
+import { type Command, UsageError } from '../cli-io.js';
+
+export const command: Command = {
+  name: 'diagnose',
+  summary: '',
+  usage: 'eems-watch diagnose: not built yet.',
+  async run() {
+    throw new UsageError('this command is not built yet in this version.');
+  },
+};

@@ -1,0 +1,195 @@
+/**
+ * The domain model shared by every layer: what an Exchange server tells about EEMS, and what
+ * EEMS Watch concludes from it. Field names of the state document follow Exchange's own spelling
+ * (MitigationsApplied, ExSetupVersion) because they are the public state-file contract
+ * (docs: contracts.md, "The state file"). Add fields freely; never rename or drop one.
+ */
+
+/** One IIS URL Rewrite rule (or preCondition) that an EEMS mitigation left on a server. */
+export interface RewriteRule {
+  Name: string;
+  /** "inbound" | "outbound" | "precondition" as read from the config file. */
+  Direction: string;
+  /** IIS location, e.g. "Default Web Site/owa"; "" or "Server" for applicationHost.config. */
+  Location: string;
+  /** "web.config" or "applicationHost.config". */
+  ConfigFile: string;
+}
+
+/** An IIS application pool as the collection script sees it. */
+export interface AppPool {
+  Name: string;
+  /** "Started" | "Stopped" | other IIS states, kept as text. */
+  State: string;
+}
+
+/** A Windows service as the collection script sees it. */
+export interface WindowsService {
+  Name: string;
+  Status: string;
+  StartType: string;
+}
+
+/** One Search-AdminAuditLog entry about an EEMS setting (who changed what, and when). */
+export interface AdminAuditEntry {
+  Caller: string;
+  CmdletName: string;
+  /** ObjectModified: the server or organisation the cmdlet changed. */
+  ObjectModified: string;
+  /** Parameter name -> value as text, e.g. { MitigationsEnabled: "False" }. */
+  Parameters: Record<string, string>;
+  /** ISO 8601 UTC. */
+  RunDate: string;
+}
+
+/** Everything known about one Exchange server at one collection. */
+export interface ServerState {
+  Name: string;
+  Fqdn?: string;
+  /** String form, "Version 15.2 (Build 1748.10)": shows the CU only. */
+  AdminDisplayVersion?: string;
+  /** ExSetup.exe FileVersion, "15.02.1748.046": the only source of the SU level. May be missing. */
+  ExSetupVersion?: string | null;
+  MitigationsEnabled?: boolean | null;
+  /** null, missing and empty are the same: normalised to []. */
+  MitigationsApplied: string[];
+  MitigationsBlocked: string[];
+  DataCollectionEnabled?: boolean | null;
+  InternetWebProxy?: string | null;
+  /** The MSExchangeMitigation service. */
+  Service?: { Status: string; StartType: string } | null;
+  RewriteRules: RewriteRule[];
+  AppPools: AppPool[];
+  Services: WindowsService[];
+  /** Recent admin audit entries about Mitigations* parameters, where the script could read them. */
+  AuditEntries?: AdminAuditEntry[];
+  /** A sentence when the server could not be read; the other fields may then be empty. */
+  Error: string | null;
+}
+
+/** The state document: what the collection script prints and the lab produces. */
+export interface StateDocument {
+  /** ISO 8601 UTC. */
+  collectedAt: string;
+  organization: { MitigationsEnabled: boolean | null };
+  servers: ServerState[];
+}
+
+export type EventLevel = 'Critical' | 'Error' | 'Warning' | 'Information' | 'Verbose' | 'Unknown';
+
+/** One Application event log record of the mitigation service (or a 4999 Watson report). */
+export interface EemsEvent {
+  recordId: number;
+  eventId: number;
+  level: EventLevel;
+  /** ISO 8601 UTC. */
+  time: string;
+  /** Computer name as the record carries it (often the FQDN). */
+  machine: string;
+  provider: string;
+  message: string;
+  /** The EventData <Data> items, when the source carries them. */
+  data?: string[];
+}
+
+export type LogLevel = 'Information' | 'Warning' | 'Error' | 'Unknown';
+
+/** One line of the Mitigation Service log (contracts.md, parse-log). */
+export interface LogEntry {
+  /** ISO 8601 UTC, or null when the line carries no readable time. */
+  time: string | null;
+  server: string | null;
+  operation: string | null;
+  level: LogLevel;
+  message: string;
+  /** The S:Source= value (a .NET class name), or null. */
+  source: string | null;
+  /** 1-based line number in its file. */
+  line?: number;
+}
+
+export const DIAGNOSIS_CODES = [
+  'tls-chain',
+  'signing-cert',
+  'revocation',
+  'untrusted-endpoint',
+  'proxy',
+  'network',
+  'crash',
+  'unknown',
+] as const;
+export type DiagnosisCode = (typeof DIAGNOSIS_CODES)[number];
+
+/** A failure explained for an admin (contracts.md, diagnose). */
+export interface Diagnosis {
+  code: DiagnosisCode;
+  title: string;
+  explanation: string;
+  fix: string[];
+  links: string[];
+  details: Record<string, unknown>;
+}
+
+export const VERDICTS = [
+  'active',
+  'stale-applied',
+  'orphan-artefact',
+  'orphan-unfixed',
+  'blocked',
+  'heartbeat',
+] as const;
+export type Verdict = (typeof VERDICTS)[number];
+
+/** The judgement on one mitigation on one server (contracts.md, stale). */
+export interface MitigationVerdict {
+  /** As seen on the server: "M2.1.0", "PING1", or the family for an orphaned artefact. */
+  id: string;
+  /** Catalogue family: "M2", "M1", "PING1"; the id itself when unknown. */
+  family: string;
+  verdict: Verdict;
+  removable: boolean;
+  /** The fixing build for this server's CU line, "15.2.1748.46", or null when none is known. */
+  fixedIn: string | null;
+  /** Names of the artefacts still on the server (rule names, pools, services). */
+  artefacts: string[];
+  /** Why, in words an admin reads. */
+  reason: string;
+}
+
+export const ALERT_KINDS = [
+  'mitigation-applied',
+  'mitigation-removed',
+  'mitigation-blocked',
+  'mitigation-failed',
+  'fetch-error',
+  'org-mitigations-disabled',
+  'server-mitigations-disabled',
+  'service-stopped',
+  'service-crashed',
+  'heartbeat-missed',
+  'stale-mitigation',
+  'server-unreachable',
+] as const;
+export type AlertKind = (typeof ALERT_KINDS)[number];
+
+export const SEVERITIES = ['info', 'warning', 'critical'] as const;
+export type Severity = (typeof SEVERITIES)[number];
+
+/** One alert (contracts.md, poll). `id` is stable: the same fact always yields the same id. */
+export interface Alert {
+  id: string;
+  kind: AlertKind;
+  severity: Severity;
+  /** The server, or null for an organisation-wide alert. */
+  server: string | null;
+  mitigation: string | null;
+  title: string;
+  body: string;
+  diagnosis: Diagnosis | null;
+  /** ISO 8601 UTC: when the rule raised it. */
+  time: string;
+}
+
+/** Overall status, with the monitoring-plugin exit codes of contracts.md. */
+export type OverallStatus = 'ok' | 'warning' | 'critical' | 'unknown';
+export const STATUS_EXIT_CODE: Record<OverallStatus, number> = { ok: 0, warning: 1, critical: 2, unknown: 3 };

@@ -1,0 +1,81 @@
+/**
+ * The ports between the pure core and the outside world. The engine depends on these interfaces
+ * only; the PowerShell host (main/engine) and the simulated lab (main/lab) implement HostPort,
+ * node-notifier (headless) and Electron's Notification (main/app) implement NotifierPort.
+ */
+import type { EemsEvent, StateDocument, Alert } from './model.js';
+
+/** What to collect: the servers by name (validated: letters, digits, '-', '.', '_' only). */
+export interface CollectRequest {
+  servers: string[];
+}
+
+/** The kinds of step a removal or re-enable plan is made of. */
+export type ActionStepKind =
+  | 'backup-config'
+  | 'block-mitigation'
+  | 'remove-rewrite-rule'
+  | 'start-app-pool'
+  | 'start-service'
+  | 'set-org-mitigations-enabled'
+  | 'set-server-mitigations-enabled'
+  | 'verify';
+
+/**
+ * One step of a plan, as data. `powershell` is what the admin is shown (the exact command the
+ * bundled script runs for these arguments); the host never executes that text: it passes `kind`
+ * and `args` as JSON to a fixed script.
+ */
+export interface ActionStep {
+  kind: ActionStepKind;
+  server: string | null;
+  args: Record<string, string | boolean | string[]>;
+  description: string;
+  powershell: string;
+}
+
+/** The outcome of one step on a host. `changed` is false when the step found nothing to do. */
+export interface StepResult {
+  ok: boolean;
+  changed: boolean;
+  message: string;
+  /** For backup-config: where the copy went. */
+  backupPath?: string;
+}
+
+/** Where a server's Mitigation Service log folder can be read from (local path or UNC share). */
+export interface LogLocation {
+  server: string;
+  folder: string;
+}
+
+/** The port the engine talks to Exchange through. */
+export interface HostPort {
+  /** Collect the state document for these servers. Never throws for one bad server: its Error is set. */
+  collect(request: CollectRequest): Promise<StateDocument>;
+  /** Mitigation-service events (and 4999 reports) with RecordId greater than sinceRecordId, oldest first. */
+  events(server: string, sinceRecordId: number): Promise<EemsEvent[]>;
+  /** Run one plan step. */
+  run(step: ActionStep): Promise<StepResult>;
+  /** Where to read the server's Mitigation Service log files, or null when unknown. */
+  logLocation(server: string): LogLocation | null;
+}
+
+/** Time as an input, so rules and soaks can run on a fake clock. */
+export interface Clock {
+  now(): Date;
+}
+
+/** A notification for the desktop, already coalesced and worded. */
+export interface DesktopNotification {
+  title: string;
+  body: string;
+  /** The alerts it stands for (a click opens the first). */
+  alertIds: string[];
+  severity: Alert['severity'];
+}
+
+/** Desktop notifications: node-notifier in headless and CLI mode, Electron's Notification in the app. */
+export interface NotifierPort {
+  notify(notification: DesktopNotification): Promise<void>;
+}
