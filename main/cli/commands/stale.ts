@@ -1,11 +1,104 @@
-/** eems-watch stale: placeholder until its capability lands (see the issue that builds it). */
-import { type Command, UsageError } from '../cli-io.js';
+/**
+ * eems-watch stale: judge every mitigation on every server of a state file (contracts.md, "eems-watch
+ * stale"): active, stale-applied, orphan-artefact, orphan-unfixed, blocked, heartbeat.
+ */
+import { readFile } from 'node:fs/promises';
+import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
+import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../../core/knowledge/knowledge-base.js';
+import { parseStateDocument } from '../../core/parsers/state-document.js';
+import { judgeState, type StaleReport } from '../../core/staleness.js';
+
+const USAGE = `Usage: eems-watch stale --state FILE [--knowledge FILE] [--json]
+
+Judges every mitigation on every server of a state file (what the collection script prints):
+  active           applied and still needed (fix not installed, or no fix known)
+  stale-applied    still applied although the fix is installed: block it, then remove the artefact
+  orphan-artefact  no longer applied, artefact left, fix installed: safe to remove
+  orphan-unfixed   artefact left, fix NOT installed: keep it, the server is exposed without it
+  blocked          in MitigationsBlocked
+  heartbeat        PING1: changes nothing
+
+Options:
+  --state FILE      the state file (JSON)
+  --knowledge FILE  a knowledge override (extra or corrected builds and mitigations)
+  --json            print one JSON document: { "servers": [ { "name", "build", "mitigations": [..] } ] }`;
+
+/** Read a JSON file; every failure becomes one line naming the file and the problem. */
+async function readJsonFile(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a folder' : (err.code ?? err.message);
+    throw new UsageError(`cannot read the ${what} ${path}: ${why}.`);
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
+  } catch (error) {
+    throw new UsageError(`the ${what} ${path} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+async function loadKnowledge(path: string | undefined): Promise<KnowledgeBase> {
+  const base = defaultKnowledgeBase();
+  if (path === undefined) return base;
+  const merged = applyKnowledgeOverride(base, await readJsonFile(path, 'knowledge override'));
+  if (!merged.ok) throw new UsageError(`knowledge override ${path}: ${merged.error}. Fix the override file, or leave out --knowledge.`);
+  return merged.value;
+}
+
+function table(rows: string[][]): string[] {
+  const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length)));
+  return rows.map((r) => r.map((cell, col) => (col === r.length - 1 ? cell : cell.padEnd(widths[col]!))).join('  ').trimEnd());
+}
+
+/** The report for people: one block per server, one row per mitigation, the reason under it. */
+export function formatStaleReport(report: StaleReport): string {
+  const out: string[] = [];
+  for (const server of report.servers) {
+    const build = server.build ? `${server.build}  ${server.buildName ?? ''}${server.buildNameExact === false ? ' (nearest known build)' : ''}` : 'build unknown';
+    out.push(`${server.name}  ${build}`.trimEnd());
+    if (server.error) {
+      out.push(`  Could not be read: ${server.error}`, '');
+      continue;
+    }
+    if (server.buildNote) out.push(`  Note: ${server.buildNote}`);
+    if (server.mitigations.length === 0) {
+      out.push('  No mitigation applied, blocked or left behind.', '');
+      continue;
+    }
+    const rows = [['ID', 'VERDICT', 'REMOVABLE', 'FIXED IN', 'ARTEFACTS']];
+    for (const m of server.mitigations) {
+      rows.push([m.id, m.verdict, m.removable ? 'yes' : 'no', m.fixedIn ?? '-', m.artefacts.length > 0 ? m.artefacts.join(', ') : '-']);
+    }
+    const [head, ...lines] = table(rows);
+    out.push(`  ${head}`);
+    lines.forEach((line, i) => out.push(`  ${line}`, `      ${server.mitigations[i]!.reason}`));
+    out.push('');
+  }
+  if (report.servers.length === 0) out.push('The state file lists no server.', '');
+  return out.join('\n');
+}
 
 export const command: Command = {
   name: 'stale',
-  summary: '',
-  usage: 'eems-watch stale: not built yet.',
-  async run() {
-    throw new UsageError('this command is not built yet in this version.');
+  summary: 'Judge every mitigation of a state file: active, stale, orphaned',
+  usage: USAGE,
+  async run(args: string[], io: CliIo): Promise<number> {
+    const { values } = parseCommandArgs(args, {
+      state: { type: 'string' },
+      knowledge: { type: 'string' },
+      json: { type: 'boolean', default: false },
+    });
+    if (!values.state) throw new UsageError('--state FILE is required (the state file the collection script prints).');
+    const knowledge = await loadKnowledge(values.knowledge);
+    const parsed = parseStateDocument(await readJsonFile(values.state, 'state file'));
+    if (!parsed.ok) throw new UsageError(`state file ${values.state}: ${parsed.error}`);
+    for (const warning of parsed.warnings) io.stderr(`warning: ${warning}\n`);
+    const report = judgeState(parsed.value, knowledge);
+    if (values.json) writeJson(io, report);
+    else io.stdout(formatStaleReport(report));
+    return 0;
   },
 };

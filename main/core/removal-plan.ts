@@ -1,0 +1,298 @@
+/**
+ * Removal plans: the steps that take a stale or orphaned mitigation off a server in the safe order of
+ * Learn ("Remove mitigations after an SU or CU upgrade"): back up the config, block the ID so EEMS
+ * does not put it back, remove the artefact, verify. Plans are data; the host runs each step by
+ * kind and args, and every step is idempotent (a second run finds nothing to do).
+ */
+import { formatBuild, serverBuild } from './builds.js';
+import { findMitigation, type Artefact, type KnowledgeBase } from './knowledge/knowledge-base.js';
+import type { MitigationVerdict, ServerState } from './model.js';
+import type { ActionStep } from './ports.js';
+import { findArtefacts, normaliseIdList, type FoundArtefact } from './staleness.js';
+
+/** A plan the UI shows and the engine runs step by step. */
+export interface ActionPlan {
+  /** Deterministic: the same server, mitigation and state give the same id. */
+  id: string;
+  server: string | null;
+  mitigation: string | null;
+  title: string;
+  steps: ActionStep[];
+  warnings: string[];
+}
+
+type PlanResult = { ok: true; plan: ActionPlan } | { ok: false; error: string };
+
+/** A PowerShell single-quoted string literal. */
+function psQuote(text: string): string {
+  return `'${text.replace(/'/g, "''")}'`;
+}
+
+/** Server names are validated (letters, digits, '-', '.', '_'); anything else is quoted anyway. */
+function psIdentity(name: string): string {
+  return /^[A-Za-z0-9_.-]+$/.test(name) ? name : psQuote(name);
+}
+
+/** FNV-1a 64-bit: a stable, dependency-free fingerprint for plan ids (not a security hash). */
+function fingerprint(text: string): string {
+  let hash = 0xcbf29ce484222325n;
+  for (const ch of text) {
+    hash ^= BigInt(ch.codePointAt(0) ?? 0);
+    hash = (hash * 0x100000001b3n) & 0xffffffffffffffffn;
+  }
+  return hash.toString(16).padStart(16, '0');
+}
+
+interface RuleTarget {
+  name: string;
+  direction: 'inbound' | 'outbound' | 'precondition';
+  location: string;
+  configFile: 'web.config' | 'applicationHost.config';
+  psPath: string;
+  /** -Location for rules kept in applicationHost.config under a <location> tag. */
+  iisLocation: string | null;
+  filter: string;
+}
+
+function ruleTarget(found: FoundArtefact, catalogue: Artefact | undefined): RuleTarget {
+  const rule = found.rule;
+  const cat = catalogue?.type === 'rewrite-rule' ? catalogue : undefined;
+  const dirText = (rule?.Direction ?? '').toLowerCase();
+  const direction =
+    dirText === 'inbound' || dirText === 'outbound' || dirText === 'precondition'
+      ? dirText
+      : (cat?.direction ?? (/precondition$/i.test(found.name) ? 'precondition' : /outbound$/i.test(found.name) ? 'outbound' : 'inbound'));
+  const location = (rule?.Location ?? cat?.location ?? '').replace(/\\/g, '/').replace(/^\/+|\/+$/g, '');
+  const configFile = /applicationhost/i.test(rule?.ConfigFile ?? cat?.configFile ?? '') ? 'applicationHost.config' : 'web.config';
+  const serverLevel = location === '' || /^server$/i.test(location) || /^MACHINE\/WEBROOT/i.test(location);
+  let psPath: string;
+  let iisLocation: string | null = null;
+  if (configFile === 'web.config') psPath = `IIS:\\Sites\\${location.replace(/\//g, '\\')}`;
+  else {
+    psPath = 'MACHINE/WEBROOT/APPHOST';
+    if (!serverLevel) iisLocation = location;
+  }
+  const filter =
+    direction === 'precondition'
+      ? 'system.webServer/rewrite/outboundRules/preConditions'
+      : direction === 'outbound'
+        ? 'system.webServer/rewrite/outboundRules'
+        : configFile === 'applicationHost.config' && serverLevel
+          ? 'system.webServer/rewrite/globalRules'
+          : 'system.webServer/rewrite/rules';
+  return { name: found.name, direction, location: serverLevel && configFile === 'applicationHost.config' ? '' : location, configFile, psPath, iisLocation, filter };
+}
+
+function locationArg(t: RuleTarget): string {
+  return t.iisLocation ? ` -Location ${psQuote(t.iisLocation)}` : '';
+}
+
+function backupStep(server: string, t: RuleTarget, planId: string): ActionStep {
+  const suffix = `eems-watch-${planId}.bak`;
+  const file =
+    t.configFile === 'web.config'
+      ? `(Get-WebConfigFile -PSPath ${psQuote(t.psPath)}).FullName`
+      : `"$env:windir\\System32\\inetsrv\\config\\applicationHost.config"`;
+  return {
+    kind: 'backup-config',
+    server,
+    args: { configFile: t.configFile, location: t.location, psPath: t.psPath, suffix },
+    description: `Back up the ${t.configFile} of ${t.location || 'the server'} on ${server} before changing it (kept next to it as *.${suffix}).`,
+    powershell: `$f = ${file}; if (-not (Test-Path -LiteralPath "$f.${suffix}")) { Copy-Item -LiteralPath $f -Destination "$f.${suffix}" }`,
+  };
+}
+
+function removeRuleStep(server: string, t: RuleTarget): ActionStep {
+  const what = t.direction === 'precondition' ? 'preCondition' : `${t.direction} rewrite rule`;
+  return {
+    kind: 'remove-rewrite-rule',
+    server,
+    args: { name: t.name, location: t.location, configFile: t.configFile, direction: t.direction, psPath: t.psPath, filter: t.filter },
+    description: `Remove the ${what} '${t.name}' from ${t.configFile} (${t.location || 'server level'}) on ${server}.`,
+    powershell:
+      `Remove-WebConfigurationProperty -PSPath ${psQuote(t.psPath)}${locationArg(t)} -Filter ${psQuote(t.filter)} ` +
+      `-Name '.' -AtElement @{name=${psQuote(t.name)}}`,
+  };
+}
+
+function startStep(server: string, found: FoundArtefact): ActionStep {
+  if (found.kind === 'app-pool') {
+    return {
+      kind: 'start-app-pool',
+      server,
+      args: { name: found.name },
+      description: `Start the IIS application pool ${found.name} on ${server} (the mitigation stopped it).`,
+      powershell: `Start-WebAppPool -Name ${psQuote(found.name)}`,
+    };
+  }
+  const disabled = /^disabled$/i.test(found.service?.StartType ?? '');
+  return {
+    kind: 'start-service',
+    server,
+    args: disabled ? { name: found.name, startType: 'Automatic' } : { name: found.name },
+    description: `Start the service ${found.name} on ${server}${disabled ? ' and set it back to Automatic' : ''} (the mitigation stopped it).`,
+    powershell: `${disabled ? `Set-Service -Name ${psQuote(found.name)} -StartupType Automatic; ` : ''}Start-Service -Name ${psQuote(found.name)}`,
+  };
+}
+
+/** Deterministic from the server, the mitigation and the state the plan was made from. */
+function planId(server: ServerState, verdict: MitigationVerdict, found: FoundArtefact[]): string {
+  const sb = serverBuild(server);
+  const upper = (list: unknown) => normaliseIdList(list).map((x) => x.toUpperCase()).sort();
+  return `rm-${fingerprint(
+    JSON.stringify({
+      server: server.Name.toUpperCase(),
+      mitigation: verdict.id.toUpperCase(),
+      verdict: verdict.verdict,
+      artefacts: found.map((a) => `${a.kind}:${a.name}:${a.rule?.Location ?? ''}:${a.rule?.ConfigFile ?? ''}`).sort(),
+      applied: upper(server.MitigationsApplied),
+      blocked: upper(server.MitigationsBlocked),
+      build: sb.build ? formatBuild(sb.build) : null,
+    }),
+  )}`;
+}
+
+/** Set-ExchangeServer replaces the whole list, so the step carries the complete new one. */
+function blockStep(server: string, family: string, blocked: string[]): ActionStep {
+  const list = [...blocked, family];
+  return {
+    kind: 'block-mitigation',
+    server,
+    args: { identity: server, family, mitigationsBlocked: list },
+    description: `Block ${family} on ${server} so EEMS does not apply it again. Set-ExchangeServer replaces the whole list, so the new list is: ${list.join(', ')}.`,
+    powershell: `Set-ExchangeServer -Identity ${psIdentity(server)} -MitigationsBlocked @(${list.map(psQuote).join(',')})`,
+  };
+}
+
+function refusal(server: ServerState, verdict: MitigationVerdict, kb: KnowledgeBase): string {
+  const entry = findMitigation(kb, verdict.family);
+  const cve = entry?.cve ?? verdict.family;
+  const fix = verdict.fixedIn ? ` (${verdict.fixedIn} or later)` : '';
+  switch (verdict.verdict) {
+    case 'heartbeat':
+      return `${verdict.id} is the EEMS heartbeat and changes nothing on ${server.Name}; there is nothing to remove.`;
+    case 'active':
+      return `${verdict.id} is still needed on ${server.Name}: its fix${fix} is not installed. Install the update first; EEMS then stops applying it and it can be removed.`;
+    case 'orphan-unfixed':
+      return `The ${verdict.family} artefact on ${server.Name} still protects it: the fix${fix} is not installed, so the server is exposed to ${cve} if it goes. Install the SU first, then remove it.`;
+    case 'blocked':
+      return `${verdict.id} is blocked on ${server.Name} and there is nothing EEMS Watch may remove: either nothing is left, or the fix is not installed and the artefact still protects the server.`;
+    default:
+      return `${verdict.id} on ${server.Name} is not removable (${verdict.verdict}).`;
+  }
+}
+
+/**
+ * The plan that removes one stale-applied or orphan-artefact mitigation from a server; anything
+ * else is refused with a sentence saying why.
+ */
+export function planRemoval(server: ServerState, verdict: MitigationVerdict, kb: KnowledgeBase): PlanResult {
+  if (server.Error) return { ok: false, error: `${server.Name} could not be read (${server.Error}); collect its state again before planning a removal.` };
+  if (!verdict.removable || (verdict.verdict !== 'stale-applied' && verdict.verdict !== 'orphan-artefact')) {
+    return { ok: false, error: refusal(server, verdict, kb) };
+  }
+  const entry = findMitigation(kb, verdict.family);
+  const family = entry?.id ?? verdict.family;
+  const blocked = normaliseIdList(server.MitigationsBlocked);
+  const wanted = new Set(verdict.artefacts.map((n) => n.trim().toLowerCase()));
+  const found = findArtefacts(server, kb).filter((a) => wanted.has(a.name.trim().toLowerCase()));
+  const id = planId(server, verdict, found);
+
+  const steps: ActionStep[] = [];
+  const warnings: string[] = [];
+  const rules = found
+    .filter((a) => a.kind === 'rewrite-rule')
+    .map((a) => ruleTarget(a, entry?.artefacts.find((c) => c.type === 'rewrite-rule' && c.name.toLowerCase() === a.name.toLowerCase())))
+    // A rule refers to its preCondition: remove the rules first so the config stays valid in between.
+    .sort((a, b) => Number(a.direction === 'precondition') - Number(b.direction === 'precondition'));
+  const configs = new Map<string, RuleTarget>();
+  for (const t of rules) configs.set(`${t.configFile}|${t.psPath}|${t.iisLocation ?? ''}`, t);
+  for (const t of configs.values()) steps.push(backupStep(server.Name, t, id));
+
+  // Only a stale-applied mitigation is still sent by EEMS for this build; an orphan's fix is installed
+  // and EEMS already dropped it, so blocking it would only hide a future mitigation of the family.
+  const alreadyBlocked = blocked.some((b) => b.toUpperCase() === family.toUpperCase());
+  if (verdict.verdict === 'stale-applied' && !alreadyBlocked) {
+    steps.push(blockStep(server.Name, family, blocked));
+    warnings.push(
+      `${family} stays in MitigationsBlocked on ${server.Name} after this plan: EEMS will not apply any ${family} mitigation there until you take it off the list.`,
+    );
+  }
+  for (const t of rules) steps.push(removeRuleStep(server.Name, t));
+  for (const a of found.filter((x) => x.kind !== 'rewrite-rule')) steps.push(startStep(server.Name, a));
+  steps.push({
+    kind: 'verify',
+    server: server.Name,
+    args: { identity: server.Name, family, artefacts: found.map((a) => a.name) },
+    description: `Collect ${server.Name} again and check that ${found.length > 0 ? found.map((a) => a.name).join(', ') : 'nothing of ' + family} is left${verdict.verdict === 'stale-applied' ? ` and that ${family} is blocked` : ''}.`,
+    powershell: `Get-ExchangeServer -Identity ${psIdentity(server.Name)} | Format-List Name,MitigationsApplied,MitigationsBlocked`,
+  });
+
+  if (rules.some((t) => t.configFile === 'web.config')) {
+    warnings.push(`Changing a web.config restarts that IIS application on ${server.Name} (${[...new Set(rules.map((t) => t.location))].join(', ')}): users may have to reload the page.`);
+  }
+  if (rules.some((t) => t.configFile === 'applicationHost.config')) {
+    warnings.push(`applicationHost.config holds the settings of every site on ${server.Name}; it is backed up first.`);
+  }
+  if (found.length === 0) warnings.push(`No artefact of ${family} was found on ${server.Name}: the plan only blocks it.`);
+  const what = verdict.verdict === 'stale-applied' ? `stale ${verdict.id}` : `leftover ${family} artefacts`;
+  return { ok: true, plan: { id, server: server.Name, mitigation: verdict.id, title: `Remove ${what} from ${server.Name}`, steps, warnings } };
+}
+
+/** The plan that turns automatic mitigation back on for the whole organisation. */
+export function planOrgReenable(): ActionPlan {
+  return {
+    id: 'org-reenable-mitigations',
+    server: null,
+    mitigation: null,
+    title: 'Turn EEMS mitigations back on for the organisation',
+    steps: [
+      {
+        kind: 'set-org-mitigations-enabled',
+        server: null,
+        args: { enabled: true },
+        description: 'Set MitigationsEnabled to True on the organisation, so EEMS applies mitigations again on every server that allows it.',
+        powershell: 'Set-OrganizationConfig -MitigationsEnabled $true',
+      },
+      {
+        kind: 'verify',
+        server: null,
+        args: { property: 'MitigationsEnabled', expected: true },
+        description: 'Read the organisation config again and check that MitigationsEnabled is True.',
+        powershell: 'Get-OrganizationConfig | Format-List MitigationsEnabled',
+      },
+    ],
+    warnings: [
+      'Within about an hour, every server whose own MitigationsEnabled is True applies every mitigation Microsoft publishes for its build, including rewrite rules that change what users see (for example the CSP header of M2 on OWA).',
+      'Servers where you set MitigationsEnabled to False stay off: the organisation setting does not override them.',
+    ],
+  };
+}
+
+/**
+ * Check a server collected after a removal plan ran: no artefact of the plan is left, and the family
+ * is blocked when the plan blocked it.
+ */
+export function verifyRemoval(plan: ActionPlan, after: ServerState, kb: KnowledgeBase): { ok: boolean; message: string } {
+  if (!plan.server) return { ok: false, message: 'This plan changes the organisation, not a server: read Get-OrganizationConfig to check it.' };
+  if (after.Name.toLowerCase() !== plan.server.toLowerCase()) {
+    return { ok: false, message: `The state given is of ${after.Name}, but the plan ran on ${plan.server}: collect ${plan.server} again.` };
+  }
+  if (after.Error) return { ok: false, message: `${plan.server} could not be read after the removal (${after.Error}); collect it again to check.` };
+  const planned = new Set(
+    plan.steps.filter((s) => s.kind === 'remove-rewrite-rule' || s.kind === 'start-app-pool' || s.kind === 'start-service').map((s) => String(s.args.name).toLowerCase()),
+  );
+  const left = findArtefacts(after, kb).filter((a) => planned.has(a.name.toLowerCase())).map((a) => a.name);
+  const block = plan.steps.find((s) => s.kind === 'block-mitigation');
+  const family = block ? String(block.args.family) : null;
+  const notBlocked = family !== null && !normaliseIdList(after.MitigationsBlocked).some((b) => b.toUpperCase() === family.toUpperCase());
+  if (left.length === 0 && !notBlocked) {
+    const tail = family ? ` and ${family} is blocked, so EEMS will not apply it again` : '';
+    return { ok: true, message: `${plan.mitigation ?? 'The mitigation'} is gone from ${plan.server}: no artefact is left${tail}.` };
+  }
+  const problems = [
+    ...(left.length > 0 ? [`still on ${plan.server}: ${left.join(', ')}`] : []),
+    ...(notBlocked ? [`${family} is not in MitigationsBlocked`] : []),
+  ];
+  return { ok: false, message: `Not finished: ${problems.join('; ')}. Run the plan again; every step skips what is already done.` };
+}

@@ -1,0 +1,269 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
+import type { ServerState, StateDocument } from '../../main/core/model.js';
+import type { ActionStep } from '../../main/core/ports.js';
+import { parseStateDocument } from '../../main/core/parsers/state-document.js';
+import { planOrgReenable, planRemoval, verifyRemoval, type ActionPlan } from '../../main/core/removal-plan.js';
+import { judgeServer } from '../../main/core/staleness.js';
+import { fixture } from '../support/paths.js';
+
+const kb = defaultKnowledgeBase();
+
+function loadState(name: string): StateDocument {
+  const parsed = parseStateDocument(JSON.parse(readFileSync(fixture('kb', name), 'utf8')));
+  assert.ok(parsed.ok, parsed.ok ? '' : parsed.error);
+  return parsed.value;
+}
+function serverOf(file: string, name: string): ServerState {
+  const s = loadState(file).servers.find((x) => x.Name === name);
+  assert.ok(s, name);
+  return s;
+}
+function plan(server: ServerState, id: string, knowledge: KnowledgeBase = kb): ActionPlan {
+  const verdict = judgeServer(server, knowledge).find((v) => v.id === id);
+  assert.ok(verdict, `no verdict ${id} on ${server.Name}`);
+  const result = planRemoval(server, verdict, knowledge);
+  assert.ok(result.ok, result.ok ? '' : result.error);
+  return result.plan;
+}
+function refusal(server: ServerState, id: string): string {
+  const verdict = judgeServer(server, kb).find((v) => v.id === id)!;
+  const result = planRemoval(server, verdict, kb);
+  assert.equal(result.ok, false);
+  return result.ok ? '' : result.error;
+}
+
+/**
+ * What the host's fixed script does with a step, on a state document: idempotent by design
+ * (a rule already gone, a pool already started, the same block list: nothing changes).
+ */
+function runStep(s: ServerState, step: ActionStep): { state: ServerState; changed: boolean } {
+  const next = structuredClone(s);
+  const lower = (x: unknown) => String(x).toLowerCase();
+  switch (step.kind) {
+    case 'block-mitigation': {
+      const list = step.args.mitigationsBlocked as string[];
+      const changed = JSON.stringify(list) !== JSON.stringify(next.MitigationsBlocked);
+      next.MitigationsBlocked = [...list];
+      return { state: next, changed };
+    }
+    case 'remove-rewrite-rule': {
+      next.RewriteRules = next.RewriteRules.filter((r) => !(lower(r.Name) === lower(step.args.name) && r.Location === step.args.location));
+      return { state: next, changed: next.RewriteRules.length !== s.RewriteRules.length };
+    }
+    case 'start-app-pool': {
+      const pool = next.AppPools.find((p) => lower(p.Name) === lower(step.args.name));
+      const changed = !!pool && pool.State !== 'Started';
+      if (pool) pool.State = 'Started';
+      return { state: next, changed };
+    }
+    case 'start-service': {
+      const svc = next.Services.find((p) => lower(p.Name) === lower(step.args.name));
+      const changed = !!svc && (svc.Status !== 'Running' || (step.args.startType !== undefined && svc.StartType !== step.args.startType));
+      if (svc) {
+        svc.Status = 'Running';
+        if (typeof step.args.startType === 'string') svc.StartType = step.args.startType;
+      }
+      return { state: next, changed };
+    }
+    default:
+      return { state: next, changed: false };
+  }
+}
+function runPlan(s: ServerState, p: ActionPlan): { state: ServerState; changes: number } {
+  let state = s;
+  let changes = 0;
+  for (const step of p.steps) {
+    const r = runStep(state, step);
+    state = r.state;
+    if (r.changed) changes += 1;
+  }
+  return { state, changes };
+}
+
+test('the contracts.md example: back up, block M2 (whole list), remove the outbound rule, verify', () => {
+  const ex01 = loadState('contracts-example.json').servers[0]!;
+  const p = plan(ex01, 'M2.1.0');
+  assert.deepEqual([p.server, p.mitigation], ['EX01', 'M2.1.0']);
+  assert.match(p.title, /M2\.1\.0/);
+  assert.deepEqual(p.steps.map((s) => s.kind), ['backup-config', 'block-mitigation', 'remove-rewrite-rule', 'verify']);
+  const [backup, block, remove] = p.steps;
+  assert.deepEqual(block!.args, { identity: 'EX01', family: 'M2', mitigationsBlocked: ['M2'] });
+  assert.equal(block!.powershell, "Set-ExchangeServer -Identity EX01 -MitigationsBlocked @('M2')");
+  assert.deepEqual(
+    [remove!.args.name, remove!.args.location, remove!.args.configFile, remove!.args.direction],
+    ['EEMS M2.1 OWA CSP - outbound', 'Default Web Site/owa', 'web.config', 'outbound'],
+  );
+  assert.equal(
+    remove!.powershell,
+    "Remove-WebConfigurationProperty -PSPath 'IIS:\\Sites\\Default Web Site\\owa' -Filter 'system.webServer/rewrite/outboundRules' -Name '.' -AtElement @{name='EEMS M2.1 OWA CSP - outbound'}",
+  );
+  assert.equal(backup!.args.configFile, 'web.config');
+  assert.match(backup!.powershell, /Get-WebConfigFile -PSPath 'IIS:\\Sites\\Default Web Site\\owa'/);
+  assert.match(backup!.powershell, /Test-Path/, 'a second backup run does nothing');
+  assert.ok(p.steps.every((s) => s.server === 'EX01' && s.description.length > 0));
+  assert.ok(p.warnings.some((w) => /stays in MitigationsBlocked/.test(w)));
+  assert.ok(p.warnings.some((w) => /restarts that IIS application/.test(w)));
+});
+
+test('rule before preCondition, one backup per config file, the preCondition filter', () => {
+  const p = plan(serverOf('every-verdict.json', 'EX-STALE'), 'M2.1.0');
+  assert.deepEqual(p.steps.map((s) => s.kind), ['backup-config', 'block-mitigation', 'remove-rewrite-rule', 'remove-rewrite-rule', 'verify']);
+  const removes = p.steps.filter((s) => s.kind === 'remove-rewrite-rule');
+  assert.deepEqual(removes.map((s) => s.args.direction), ['outbound', 'precondition']);
+  assert.equal(
+    removes[1]!.powershell,
+    "Remove-WebConfigurationProperty -PSPath 'IIS:\\Sites\\Default Web Site\\owa' -Filter 'system.webServer/rewrite/outboundRules/preConditions' -Name '.' -AtElement @{name='EEMS M2.1 OWA SPA HTML shell - precondition'}",
+  );
+});
+
+test('the block step carries the complete new MitigationsBlocked list', () => {
+  const s = { ...loadState('contracts-example.json').servers[0]!, MitigationsBlocked: ['M1', 'M7'] };
+  const block = plan(s, 'M2.1.0').steps.find((x) => x.kind === 'block-mitigation')!;
+  assert.deepEqual(block.args.mitigationsBlocked, ['M1', 'M7', 'M2']);
+  assert.equal(block.powershell, "Set-ExchangeServer -Identity EX01 -MitigationsBlocked @('M1','M7','M2')");
+});
+
+test('an orphan artefact is removed without blocking (EEMS already dropped it)', () => {
+  const p = plan(serverOf('every-verdict.json', 'EX-ORPHAN'), 'M2');
+  assert.deepEqual(p.steps.map((s) => s.kind), ['backup-config', 'remove-rewrite-rule', 'remove-rewrite-rule', 'verify']);
+  assert.match(p.title, /leftover M2/);
+});
+
+test('a half-finished removal resumes: blocked, fix installed, only the preCondition left', () => {
+  const p = plan(serverOf('every-verdict.json', 'EX-HALF'), 'M2');
+  assert.deepEqual(p.steps.map((s) => s.kind), ['backup-config', 'remove-rewrite-rule', 'verify']);
+  assert.equal(p.steps[1]!.args.name, 'EEMS M2.1 OWA SPA HTML shell - precondition');
+});
+
+test('M1: the inbound rule on Default Web Site', () => {
+  const p = plan(serverOf('every-verdict.json', 'EX-M1'), 'M1.1');
+  const remove = p.steps.find((s) => s.kind === 'remove-rewrite-rule')!;
+  assert.equal(
+    remove.powershell,
+    "Remove-WebConfigurationProperty -PSPath 'IIS:\\Sites\\Default Web Site' -Filter 'system.webServer/rewrite/rules' -Name '.' -AtElement @{name='EEMS M1.1 PowerShell - inbound'}",
+  );
+  assert.equal(p.steps.find((s) => s.kind === 'block-mitigation')!.powershell, "Set-ExchangeServer -Identity EX-M1 -MitigationsBlocked @('M1')");
+});
+
+test('rules in applicationHost.config: server level uses globalRules, a site uses -Location', () => {
+  const base = loadState('contracts-example.json').servers[0]!;
+  const s: ServerState = {
+    ...base,
+    MitigationsApplied: ['M1.1'],
+    ExSetupVersion: '15.2.1748.46',
+    RewriteRules: [
+      { Name: 'EEMS M1.1 PowerShell - inbound', Direction: 'inbound', Location: '', ConfigFile: 'applicationHost.config' },
+      { Name: "EEMS M1.2 O'Brien - inbound", Direction: 'inbound', Location: 'Default Web Site', ConfigFile: 'applicationHost.config' },
+    ],
+  };
+  const p = plan(s, 'M1.1');
+  const removes = p.steps.filter((x) => x.kind === 'remove-rewrite-rule');
+  assert.equal(
+    removes[0]!.powershell,
+    "Remove-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Filter 'system.webServer/rewrite/globalRules' -Name '.' -AtElement @{name='EEMS M1.1 PowerShell - inbound'}",
+  );
+  assert.equal(
+    removes[1]!.powershell,
+    "Remove-WebConfigurationProperty -PSPath 'MACHINE/WEBROOT/APPHOST' -Location 'Default Web Site' -Filter 'system.webServer/rewrite/rules' -Name '.' -AtElement @{name='EEMS M1.2 O''Brien - inbound'}",
+  );
+  assert.equal(p.steps.filter((x) => x.kind === 'backup-config').length, 2);
+  assert.ok(p.warnings.some((w) => /applicationHost\.config/.test(w)));
+});
+
+test('app pool and service artefacts: start them (and set a disabled service back to Automatic)', () => {
+  const r = applyKnowledgeOverride(kb, JSON.parse(readFileSync(fixture('kb', 'overrides', 'good.json'), 'utf8')));
+  assert.ok(r.ok);
+  const p = plan(loadState('pool-service.json').servers[0]!, 'M9', r.value);
+  assert.deepEqual(p.steps.map((s) => s.kind), ['start-app-pool', 'start-service', 'verify']);
+  assert.equal(p.steps[0]!.powershell, "Start-WebAppPool -Name 'MSExchangeTestAppPool'");
+  assert.deepEqual(p.steps[1]!.args, { name: 'MSExchangeTestService', startType: 'Automatic' });
+  assert.equal(p.steps[1]!.powershell, "Set-Service -Name 'MSExchangeTestService' -StartupType Automatic; Start-Service -Name 'MSExchangeTestService'");
+  const after = runPlan(loadState('pool-service.json').servers[0]!, p).state;
+  assert.deepEqual(verifyRemoval(p, after, r.value).ok, true);
+});
+
+test('plan ids are deterministic: same state same id, changed state new id', () => {
+  const a = plan(loadState('contracts-example.json').servers[0]!, 'M2.1.0');
+  const b = plan(loadState('contracts-example.json').servers[0]!, 'M2.1.0');
+  assert.equal(a.id, b.id);
+  assert.deepEqual(a, b);
+  const changed = { ...loadState('contracts-example.json').servers[0]!, ExSetupVersion: '15.2.1748.48' };
+  assert.notEqual(plan(changed, 'M2.1.0').id, a.id);
+  const other = { ...loadState('contracts-example.json').servers[0]!, Name: 'EX02' };
+  assert.notEqual(plan(other, 'M2.1.0').id, a.id);
+});
+
+test('running a plan twice changes nothing the second time, and re-judging shows it done', () => {
+  const start = serverOf('every-verdict.json', 'EX-STALE');
+  const p = plan(start, 'M2.1.0');
+  const once = runPlan(start, p);
+  assert.equal(once.changes, 3, 'block + two removals');
+  const twice = runPlan(once.state, p);
+  assert.equal(twice.changes, 0);
+  assert.deepEqual(twice.state, once.state);
+  assert.deepEqual(once.state.MitigationsBlocked, ['M2']);
+  const after = judgeServer(once.state, kb).find((v) => v.id === 'M2.1.0')!;
+  assert.deepEqual([after.verdict, after.removable, after.artefacts], ['blocked', false, []]);
+  assert.ok(verifyRemoval(p, once.state, kb).ok);
+});
+
+test('a removal stopped half-way is re-planned from what is left', () => {
+  const start = serverOf('every-verdict.json', 'EX-STALE');
+  const p = plan(start, 'M2.1.0');
+  let state = start;
+  for (const step of p.steps.slice(0, 3)) state = runStep(state, step).state; // backup, block, first removal
+  const check = verifyRemoval(p, state, kb);
+  assert.equal(check.ok, false);
+  assert.match(check.message, /EEMS M2\.1 OWA SPA HTML shell - precondition/);
+  assert.match(check.message, /Run the plan again/);
+  const resumed = plan(state, 'M2.1.0');
+  assert.deepEqual(resumed.steps.map((s) => s.kind), ['backup-config', 'remove-rewrite-rule', 'verify']);
+  assert.ok(verifyRemoval(resumed, runPlan(state, resumed).state, kb).ok);
+});
+
+test('verifyRemoval: not blocked, wrong server, unreadable server, organisation plan', () => {
+  const start = loadState('contracts-example.json').servers[0]!;
+  const p = plan(start, 'M2.1.0');
+  const removedNotBlocked = { ...start, RewriteRules: [] };
+  const r = verifyRemoval(p, removedNotBlocked, kb);
+  assert.equal(r.ok, false);
+  assert.match(r.message, /M2 is not in MitigationsBlocked/);
+  assert.equal(verifyRemoval(p, { ...removedNotBlocked, Name: 'EX09' }, kb).ok, false);
+  const down = verifyRemoval(p, { ...start, Error: 'Access is denied.' }, kb);
+  assert.equal(down.ok, false);
+  assert.match(down.message, /could not be read/);
+  const ok = verifyRemoval(p, { ...start, RewriteRules: [], MitigationsBlocked: ['M2'] }, kb);
+  assert.deepEqual(ok.ok, true);
+  assert.match(ok.message, /gone from EX01/);
+  assert.equal(verifyRemoval(planOrgReenable(), start, kb).ok, false);
+});
+
+test('what is not removable is refused with a sentence saying why', () => {
+  const active = refusal(serverOf('every-verdict.json', 'EX-ACTIVE'), 'M2.1.0');
+  assert.match(active, /still needed/);
+  assert.match(active, /Install the update first/);
+  const unfixed = refusal(serverOf('every-verdict.json', 'EX-UNFIXED'), 'M2');
+  assert.match(unfixed, /exposed to CVE-2026-42897/);
+  assert.match(unfixed, /Install the SU first/);
+  assert.match(refusal(serverOf('every-verdict.json', 'EX-BLOCKED'), 'M2.1.0'), /blocked/);
+  assert.match(refusal(serverOf('every-verdict.json', 'EX-ACTIVE'), 'PING1'), /heartbeat/);
+  const ex01 = loadState('contracts-example.json').servers[0]!;
+  const verdict = judgeServer(ex01, kb).find((v) => v.id === 'M2.1.0')!;
+  const down = planRemoval({ ...ex01, Error: 'WinRM failed.' }, verdict, kb);
+  assert.ok(!down.ok && /could not be read/.test(down.error));
+  const forged = planRemoval(ex01, { ...verdict, verdict: 'active', removable: true }, kb);
+  assert.equal(forged.ok, false, 'a verdict that is not stale or orphaned is never planned');
+});
+
+test('planOrgReenable: one command, then a check', () => {
+  const p = planOrgReenable();
+  assert.deepEqual([p.server, p.mitigation], [null, null]);
+  assert.deepEqual(p.steps.map((s) => s.kind), ['set-org-mitigations-enabled', 'verify']);
+  assert.equal(p.steps[0]!.powershell, 'Set-OrganizationConfig -MitigationsEnabled $true');
+  assert.deepEqual(p.steps[0]!.args, { enabled: true });
+  assert.equal(planOrgReenable().id, p.id);
+  assert.ok(p.warnings.some((w) => /every mitigation/.test(w)));
+});
