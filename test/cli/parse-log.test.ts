@@ -1,0 +1,82 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { main } from '../../main/cli/main.js';
+import type { CliIo } from '../../main/cli/cli-io.js';
+import { fixture } from '../support/paths.js';
+
+async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  let stdout = '';
+  let stderr = '';
+  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
+  const code = await main(['parse-log', ...args], io);
+  return { code, stdout, stderr };
+}
+
+test('--json prints exactly the contract document for the sample log', async () => {
+  const { code, stdout, stderr } = await run([fixture('samples', 'mitigation-service.log'), '--json']);
+  assert.equal(code, 0);
+  assert.equal(stderr, '');
+  const doc = JSON.parse(stdout) as { entries: Record<string, unknown>[]; days: unknown[]; skipped: number };
+  assert.equal(doc.entries.length, 30);
+  for (const key of ['time', 'server', 'operation', 'level', 'message', 'source']) assert.ok(key in doc.entries[0]!, key);
+  assert.deepEqual(doc.days, [{ date: '2026-06-10', cycles: 5, missingHours: [] }]);
+  assert.equal(doc.skipped, 0);
+});
+
+test('several files (rotation across midnight and a day with missing hours) in one document', async () => {
+  const files = ['rotation-1.LOG', 'rotation-2.LOG', 'missing-hours.LOG'].map((f) => fixture('parsers', f));
+  const { code, stdout } = await run(['--json', ...files]);
+  assert.equal(code, 0);
+  const doc = JSON.parse(stdout) as { days: { date: string; cycles: number; missingHours: number[] }[] };
+  // Logs of 06-12 and 06-13/14 together: the counter spans them, 06-12 keeps its gaps.
+  assert.deepEqual(doc.days.find((d) => d.date === '2026-06-12'), { date: '2026-06-12', cycles: 20, missingHours: [3, 4, 5, 17] });
+  assert.equal(doc.days.find((d) => d.date === '2026-06-14')?.cycles, 3);
+});
+
+test('human output: a line per day with cycles and missing hours, then warnings, errors and skipped lines', async () => {
+  const { code, stdout } = await run([fixture('parsers', 'missing-hours.LOG'), fixture('parsers', 'no-header-messy.LOG')]);
+  assert.equal(code, 0);
+  assert.match(stdout, /2026-06-12\s+20 cycles\s+missing hours 03-05, 17/);
+  assert.match(stdout, /2026-06-15\s+2 cycles/);
+  assert.match(stdout, /Error\s+Exception encountered while fetching mitigations : This XML is not deemed safe .*Response xml's signing cert/);
+  assert.match(stdout, /3 lines could not be read and were skipped:/);
+  assert.match(stdout, /no-header-messy\.LOG:10 \(truncated\)/);
+  assert.doesNotMatch(stdout, /Fetching mitigations from/, 'information lines are not listed');
+});
+
+test('a large log read as a stream: CRLF chunks, every cycle counted', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'eems-parse-log-'));
+  try {
+    const lines: string[] = [];
+    for (let h = 0; h < 24 * 40; h += 1) {
+      const t = new Date(Date.UTC(2026, 5, 1) + h * 3_600_000 + 2031).toISOString();
+      lines.push(`${t},EX01,FetchMitigation,S:LogLevel=Information;S:Message=Fetching mitigations from https://officeclient.microsoft.com/getexchangemitigations`);
+      lines.push(`${t},EX01,DiagnosticData,S:LogLevel=Information;'S:Message=${'padding; '.repeat(40)}'`);
+    }
+    const file = join(dir, 'MitigationService20260601-1.LOG');
+    await writeFile(file, lines.join('\r\n') + '\r\n');
+    const { code, stdout } = await run([file, '--json']);
+    assert.equal(code, 0);
+    const doc = JSON.parse(stdout) as { entries: unknown[]; days: { cycles: number; missingHours: number[] }[]; skipped: number };
+    assert.equal(doc.entries.length, lines.length);
+    assert.equal(doc.skipped, 0);
+    assert.equal(doc.days.length, 40);
+    assert.ok(doc.days.every((d) => d.cycles === 24));
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('no file, a missing file or a folder: one line on stderr, exit 2', async () => {
+  for (const args of [[], ['/nonexistent/eems/MitigationService.LOG'], [fixture('parsers')]]) {
+    const { code, stdout, stderr } = await run(args);
+    assert.equal(code, 2, args.join(' '));
+    assert.equal(stdout, '');
+    assert.equal(stderr.trim().split('\n').length, 1);
+    assert.doesNotMatch(stderr, /\n\s+at /);
+  }
+  assert.match((await run(['/nonexistent/x.LOG'])).stderr, /cannot read \/nonexistent\/x\.LOG: no such file/);
+});
