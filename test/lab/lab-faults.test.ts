@@ -1,0 +1,123 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { advanceLab, initLab, labPaths, setLabFault } from '../../main/lab/index.js';
+import type { LabStateDocument } from '../../main/lab/lab-types.js';
+import { cyclesPerDay, readEvents, readLogEntries, tempDir } from './lab-support.js';
+
+const PREFIX = 'Exception encountered while fetching mitigations : ';
+const EVENT_PREFIX = `An unexpected exception occurred.\r\nDiagnostic information: ${PREFIX}`;
+
+async function readState(dir: string): Promise<LabStateDocument> {
+  return JSON.parse(await readFile(labPaths.state(dir), 'utf8')) as LabStateDocument;
+}
+
+/** Per server of the `faults` scenario: the Warning (or null), the Error message and a piece of the 1008 text. */
+const EXPECTED: Record<string, { warning: string | null; error: string; event: RegExp }> = {
+  'EX-TLS': { warning: 'TLS certificate or its chain validation failed', error: `${PREFIX}One or more errors occurred.`, event: /Could not establish trust relationship for the SSL\/TLS secure channel/ },
+  'EX-SIGN': { warning: null, error: `${PREFIX}This XML is not deemed safe to consume since Response xml's signing cert is invalid or not from microsoft`, event: /signing cert is invalid or not from microsoft$/ },
+  'EX-REVOC': { warning: 'The revocation function was unable to check revocation because the revocation server was offline.', error: `${PREFIX}The revocation function was unable to check revocation because the revocation server was offline.`, event: /revocation server was offline/ },
+  'EX-OLD': { warning: 'Connection attempted against untrusted endpoint', error: `${PREFIX}One or more errors occurred.`, event: /Connection attempted against untrusted endpoint/ },
+  'EX-PROXY': { warning: null, error: `${PREFIX}The remote server returned an error: (407) Proxy Authentication Required.`, event: /\(407\) Proxy Authentication Required/ },
+  'EX-NET': { warning: null, error: `${PREFIX}The remote name could not be resolved: 'officeclient.microsoft.com'`, event: /could not be resolved: 'officeclient\.microsoft\.com'/ },
+};
+
+test('each fetch failure code writes its own log lines and 1008 text, hour after hour', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await initLab(dir, { scenario: 'faults' });
+  const result = await advanceLab(dir, 3);
+  for (const [server, expected] of Object.entries(EXPECTED)) {
+    const report = result.servers.find((r) => r.server === server)!;
+    assert.equal(report.failedFetches, 3, server);
+    const { entries, skipped } = await readLogEntries(dir, server);
+    assert.equal(skipped, 0);
+    const warnings = entries.filter((e) => e.level === 'Warning').map((e) => e.message);
+    const errors = entries.filter((e) => e.level === 'Error');
+    assert.deepEqual(warnings, expected.warning ? [expected.warning, expected.warning, expected.warning] : [], server);
+    assert.deepEqual(errors.map((e) => e.message), [expected.error, expected.error, expected.error], server);
+    assert.ok(errors.every((e) => e.operation === 'FetchMitigation' && e.source === 'Microsoft.Exchange.Mitigation.Service.Mitigations.MitigationEngine'));
+    const events = await readEvents(dir, server);
+    assert.equal(events.length, 3);
+    for (const event of events) {
+      assert.ok(event.message.startsWith(EVENT_PREFIX), server);
+      assert.match(event.message, expected.event, server);
+    }
+  }
+  assert.ok((await readLogEntries(dir, 'EX-PROXY')).entries.some((e) => e.message.startsWith('Using Proxy http://10.0.0.10:8080/')));
+});
+
+test('clearing a fetch fault lets the next cycle succeed', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await initLab(dir, { scenario: 'faults' });
+  await advanceLab(dir, 1);
+  await setLabFault(dir, 'EX-TLS', { kind: 'fetch-failing', code: null });
+  const result = await advanceLab(dir, 2);
+  assert.equal(result.servers.find((r) => r.server === 'EX-TLS')!.failedFetches, 0);
+  assert.equal((await readEvents(dir, 'EX-TLS')).length, 1);
+  await setLabFault(dir, 'EX-NET', { kind: 'clear' });
+  assert.equal((await advanceLab(dir, 1)).servers.find((r) => r.server === 'EX-NET')!.failedFetches, 0);
+});
+
+test('org MitigationsEnabled False: audit entry with who and when, nothing applied, polling goes on', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await initLab(dir, { scenario: 'lifecycle' });
+  await setLabFault(dir, null, { kind: 'org-mitigations-enabled', enabled: false, by: 'contoso.com/Users/Sam Lee' });
+  const state = await readState(dir);
+  assert.equal(state.organization.MitigationsEnabled, false);
+  const expected = { Caller: 'contoso.com/Users/Sam Lee', CmdletName: 'Set-OrganizationConfig', ObjectModified: 'Contoso', Parameters: { MitigationsEnabled: 'False' }, RunDate: '2026-06-15T08:00:00.000Z' };
+  assert.deepEqual(state.organization.AuditEntries, [expected]);
+  assert.deepEqual(state.servers[0]!.AuditEntries, [expected], 'each server collection sees the org change too');
+  await advanceLab(dir, 3);
+  const ex01 = (await readState(dir)).servers.find((s) => s.Name === 'EX01')!;
+  assert.deepEqual(ex01.MitigationsApplied, ['PING1'], 'M2 applicable but not applied');
+  const { entries } = await readLogEntries(dir, 'EX01');
+  assert.equal(entries.filter((e) => e.message === 'MitigationsEnabled is False at organization level. No mitigation will be applied').length, 3);
+  assert.equal(Object.values(cyclesPerDay(entries))[0], 3);
+  assert.deepEqual(await readEvents(dir, 'EX01'), []);
+});
+
+test('server MitigationsEnabled False stops application on that server only', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await initLab(dir, { scenario: 'lifecycle' });
+  await setLabFault(dir, 'EX01', { kind: 'server-mitigations-enabled', enabled: false });
+  await advanceLab(dir, 1);
+  const state = await readState(dir);
+  assert.deepEqual(state.servers.find((s) => s.Name === 'EX01')!.MitigationsApplied, ['PING1']);
+  assert.equal(state.servers.find((s) => s.Name === 'EX01')!.AuditEntries!.at(-1)!.CmdletName, 'Set-ExchangeServer');
+  assert.ok(state.servers.find((s) => s.Name === 'EX03')!.MitigationsApplied.includes('M2.1.0'));
+  assert.ok((await readLogEntries(dir, 'EX01')).entries.some((e) => e.message === 'MitigationsEnabled is False at server level. No mitigation will be applied'));
+});
+
+test('a crash writes the 4999 Watson report, then the service restarts or stays stopped', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await initLab(dir, { scenario: 'quiet', start: new Date('2026-06-15T00:00:00Z') });
+  await setLabFault(dir, 'EX01', { kind: 'service-crash', restart: true });
+  await setLabFault(dir, 'EX02', { kind: 'service-crash', restart: false });
+  await advanceLab(dir, 24);
+  const crash = (await readEvents(dir, 'EX01'))[0]!;
+  assert.equal(crash.eventId, 4999);
+  assert.equal(crash.provider, 'MSExchange Common');
+  assert.match(crash.message, /MSExchangeMitigation/);
+  assert.match(crash.message, /System\.OutOfMemoryException/);
+  assert.deepEqual((await readEvents(dir, 'EX01')).map((e) => e.eventId), [4999, 1001]);
+  const restarted = (await readLogEntries(dir, 'EX01')).entries;
+  assert.equal(restarted[0]!.message, 'Started MSExchangeMitigation');
+  assert.equal(cyclesPerDay(restarted)['2026-06-15'], 24, 'the restarted service keeps its hourly rhythm');
+
+  assert.deepEqual((await readEvents(dir, 'EX02')).map((e) => e.eventId), [4999]);
+  assert.deepEqual(cyclesPerDay((await readLogEntries(dir, 'EX02')).entries), {});
+  assert.equal((await readState(dir)).servers.find((s) => s.Name === 'EX02')!.Service!.Status, 'Stopped');
+});
+
+test('a fault for an unknown server or without a server is a sentence', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await initLab(dir, { scenario: 'quiet' });
+  await assert.rejects(setLabFault(dir, 'EX99', { kind: 'hung', on: true }), /EX99 is not part of this lab\. Servers: EX01, EX02, EX03\./);
+  await assert.rejects(setLabFault(dir, null, { kind: 'service-stopped' }), /give its name/);
+});
