@@ -1,0 +1,153 @@
+# collect-state.ps1: the EEMS state of the requested Exchange servers, as the state file of
+# contracts.md ("The state file"), printed as one JSON envelope.
+#
+# NOT RUN HERE: the machines EEMS Watch is built on have no PowerShell. This script is reviewed by
+# reading; the TypeScript host (powershell-host.ts) is tested against a stand-in program.
+#
+# Started by EEMS Watch as
+#   powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File collect-state.ps1
+# with the request as JSON on stdin:
+#   { mode: 'local'|'remote', connectionUris: [..], authentication, servers: ['EX01', ..],
+#     options: { appPools: [..], services: [..], rewriteLocations: [..], auditDays: 7 } }
+# Prints {"ok":true,"result":<state document>} or {"ok":false,"error":"<sentence>"}.
+# A server that cannot be read gets its own Error; the others are still reported.
+
+. (Join-Path $PSScriptRoot 'eems-common.ps1')
+
+# Runs ON each Exchange server (Invoke-Command). Data comes in only through the parameters.
+$onServer = {
+    param([string[]]$AppPools, [string[]]$Services, [string[]]$Locations, [string[]]$RulePrefixes)
+    $ErrorActionPreference = 'Stop'
+    $out = @{ ExSetupVersion = $null; Service = $null; AppPools = @(); Services = @(); RewriteRules = @() }
+
+    # ExSetup.exe's FileVersion is the only source of the SU level (AdminDisplayVersion shows the CU).
+    try { $out.ExSetupVersion = [string](Get-Command ExSetup.exe).FileVersionInfo.FileVersion } catch {
+        $exsetup = Join-Path ([string]$env:ExchangeInstallPath) 'bin\ExSetup.exe'
+        if (Test-Path -LiteralPath $exsetup) { $out.ExSetupVersion = [string](Get-Item -LiteralPath $exsetup).VersionInfo.FileVersion }
+    }
+
+    $em = Get-Service -Name 'MSExchangeMitigation' -ErrorAction SilentlyContinue
+    if ($em) { $out.Service = @{ Status = [string]$em.Status; StartType = [string]$em.StartType } }
+    foreach ($name in $Services) {
+        $svc = Get-Service -Name $name -ErrorAction SilentlyContinue
+        if ($svc) { $out.Services += @{ Name = [string]$svc.Name; Status = [string]$svc.Status; StartType = [string]$svc.StartType } }
+    }
+
+    Import-Module WebAdministration
+    foreach ($name in $AppPools) {
+        $pool = Get-WebAppPoolState -Name $name -ErrorAction SilentlyContinue
+        if ($pool) { $out.AppPools += @{ Name = $name; State = [string]$pool.Value } }
+    }
+
+    # The config files are read as XML, not through the merged IIS view: the merged view shows a
+    # site's rules again under every vDir and hides which file holds a rule (needed for removal).
+    $sections = @(
+        @{ Path = 'system.webServer/rewrite/globalRules/rule'; Direction = 'inbound' },
+        @{ Path = 'system.webServer/rewrite/rules/rule'; Direction = 'inbound' },
+        @{ Path = 'system.webServer/rewrite/outboundRules/rule'; Direction = 'outbound' },
+        @{ Path = 'system.webServer/rewrite/outboundRules/preConditions/preCondition'; Direction = 'precondition' }
+    )
+    function Find-EemsRules($Node, [string]$Location, [string]$ConfigFile) {
+        foreach ($section in $sections) {
+            foreach ($rule in @($Node.SelectNodes($section.Path))) {
+                $ruleName = [string]$rule.GetAttribute('name')
+                if (@($RulePrefixes | Where-Object { $ruleName.StartsWith($_) }).Count -gt 0) {
+                    @{ Name = $ruleName; Direction = $section.Direction; Location = $Location; ConfigFile = $ConfigFile }
+                }
+            }
+        }
+    }
+    $apphost = [xml](Get-Content -LiteralPath (Join-Path $env:windir 'System32\inetsrv\config\applicationHost.config') -Raw)
+    $out.RewriteRules += @(Find-EemsRules $apphost.DocumentElement 'Server' 'applicationHost.config')
+    foreach ($location in @($apphost.SelectNodes('/configuration/location'))) {
+        $path = [string]$location.GetAttribute('path')
+        if ($path -eq '') { $path = 'Server' }
+        $out.RewriteRules += @(Find-EemsRules $location $path 'applicationHost.config')
+    }
+    $seen = @{}
+    foreach ($location in $Locations) {
+        $file = Get-WebConfigFile -PSPath ('IIS:\Sites\' + ($location -replace '/', '\')) -ErrorAction SilentlyContinue
+        # Get-WebConfigFile names the closest web.config: a vDir without its own repeats its parent's.
+        if (-not $file -or -not (Test-Path -LiteralPath $file.FullName) -or $seen.ContainsKey($file.FullName)) { continue }
+        $seen[$file.FullName] = $true
+        $config = [xml](Get-Content -LiteralPath $file.FullName -Raw)
+        $out.RewriteRules += @(Find-EemsRules $config.DocumentElement $location 'web.config')
+    }
+    return $out
+}
+
+function Get-EemsAuditEntries([int]$Days) {
+    $list = New-Object System.Collections.ArrayList
+    if ($Days -le 0) { return , $list }
+    try {
+        $entries = Search-AdminAuditLog -Cmdlets Set-OrganizationConfig, Set-ExchangeServer -Parameters MitigationsEnabled, MitigationsBlocked -StartDate (Get-Date).AddDays(-$Days) -EndDate (Get-Date)
+        foreach ($entry in @($entries)) {
+            if (-not $entry) { continue }
+            $parameters = @{}
+            foreach ($p in @($entry.CmdletParameters)) { if ($p) { $parameters[[string]$p.Name] = [string]$p.Value } }
+            [void]$list.Add([ordered]@{
+                    Caller = [string]$entry.Caller; CmdletName = [string]$entry.CmdletName; ObjectModified = [string]$entry.ObjectModified
+                    Parameters = $parameters; RunDate = ([datetime]$entry.RunDate).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")
+                })
+        }
+    } catch {
+        # Optional: not every admin may read the admin audit log. The state is still complete without it.
+    }
+    return , $list
+}
+
+function Get-EemsServerState([string]$Name, $Options, $Audit) {
+    $state = [ordered]@{ Name = $Name; MitigationsApplied = @(); MitigationsBlocked = @(); RewriteRules = @(); AppPools = @(); Services = @(); Error = $null }
+    try {
+        $null = Assert-EemsName $Name $script:ServerNamePattern 'server name'
+        $server = Get-ExchangeServer -Identity $Name
+        $state.Name = [string]$server.Name
+        $state.Fqdn = [string]$server.Fqdn
+        $state.AdminDisplayVersion = [string]$server.AdminDisplayVersion
+        $state.MitigationsEnabled = if ($null -eq $server.MitigationsEnabled) { $null } else { [bool]$server.MitigationsEnabled }
+        $state.MitigationsApplied = ConvertTo-EemsStringList $server.MitigationsApplied
+        $state.MitigationsBlocked = ConvertTo-EemsStringList $server.MitigationsBlocked
+        $state.DataCollectionEnabled = if ($null -eq $server.DataCollectionEnabled) { $null } else { [bool]$server.DataCollectionEnabled }
+        $state.InternetWebProxy = if ($server.InternetWebProxy) { [string]$server.InternetWebProxy } else { $null }
+        # Organisation-wide changes concern every server, so each server carries them too.
+        $state.AuditEntries = @($Audit | Where-Object { $_.CmdletName -eq 'Set-OrganizationConfig' -or (($_.ObjectModified -split '[\\/]')[-1] -eq $state.Name) })
+    } catch {
+        $state.Error = "Get-ExchangeServer $Name failed: $($_.Exception.Message)"
+        return $state
+    }
+    try {
+        $arguments = @(
+            (ConvertTo-EemsStringList $Options.appPools), (ConvertTo-EemsStringList $Options.services),
+            (ConvertTo-EemsStringList $Options.rewriteLocations), [string[]]@('EEMS ')
+        )
+        $remote = Invoke-EemsOnServer $state.Fqdn $onServer $arguments
+        $state.ExSetupVersion = if ($remote.ExSetupVersion) { [string]$remote.ExSetupVersion } else { $null }
+        $state.Service = if ($remote.Service) { [ordered]@{ Status = [string]$remote.Service.Status; StartType = [string]$remote.Service.StartType } } else { $null }
+        $state.RewriteRules = @(foreach ($r in @($remote.RewriteRules)) { if ($r) { [ordered]@{ Name = [string]$r.Name; Direction = [string]$r.Direction; Location = [string]$r.Location; ConfigFile = [string]$r.ConfigFile } } })
+        $state.AppPools = @(foreach ($p in @($remote.AppPools)) { if ($p) { [ordered]@{ Name = [string]$p.Name; State = [string]$p.State } } })
+        $state.Services = @(foreach ($s in @($remote.Services)) { if ($s) { [ordered]@{ Name = [string]$s.Name; Status = [string]$s.Status; StartType = [string]$s.StartType } } })
+    } catch {
+        $state.Error = "$Name answered Get-ExchangeServer, but its own data (ExSetup version, service, IIS) could not be read over WinRM: $($_.Exception.Message) Check that Test-WSMan $($state.Fqdn) works from this computer."
+    }
+    return $state
+}
+
+$session = $null
+try {
+    $request = Read-EemsRequest
+    $session = Connect-EemsExchange $request
+    $org = Get-OrganizationConfig
+    $audit = Get-EemsAuditEntries ([int]$request.options.auditDays)
+    $servers = New-Object System.Collections.ArrayList
+    foreach ($name in @($request.servers)) { [void]$servers.Add((Get-EemsServerState ([string]$name) $request.options $audit)) }
+    $result = [ordered]@{
+        collectedAt  = (Get-Date).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")
+        organization = @{ MitigationsEnabled = $(if ($null -eq $org.MitigationsEnabled) { $null } else { [bool]$org.MitigationsEnabled }) }
+        servers      = $servers
+    }
+    Write-EemsEnvelope @{ ok = $true; result = $result }
+} catch {
+    Write-EemsEnvelope @{ ok = $false; error = "The collection failed before any server was read: $($_.Exception.Message)" }
+} finally {
+    Disconnect-EemsExchange $session
+}

@@ -1,0 +1,151 @@
+# run-step.ps1: one step of a removal or re-enable plan. Every step is idempotent: run twice, the
+# second run finds nothing to do and says so (changed = false).
+#
+# NOT RUN HERE: the machines EEMS Watch is built on have no PowerShell. This script is reviewed by
+# reading; the TypeScript host (powershell-host.ts) is tested against a stand-in program.
+#
+# Started by EEMS Watch as
+#   powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File run-step.ps1
+# with the request as JSON on stdin: { mode, connectionUris, authentication, computerName,
+#   step: { kind, server, args } } (the args of each kind: host-request.ts, stepArgsSchemas).
+# Prints {"ok":true,"result":{ok,changed,message,backupPath?}} or {"ok":false,"error":"<sentence>"}.
+
+. (Join-Path $PSScriptRoot 'eems-common.ps1')
+
+$LocationPattern = '^(|[A-Za-z0-9][A-Za-z0-9 ._/-]{0,255})$'
+$PoolOrServicePattern = '^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$'
+
+# IIS and Windows service steps run ON the server. Data only through the parameters; the rule name
+# is free text and is only ever compared or passed as -AtElement data.
+$onServer = {
+    param([string]$Kind, [string]$Name, [string]$Direction, [string]$Location, [string]$ConfigFile)
+    $ErrorActionPreference = 'Stop'
+    function Get-ConfigPath {
+        if ($ConfigFile -eq 'applicationHost.config') { return (Join-Path $env:windir 'System32\inetsrv\config\applicationHost.config') }
+        return (Get-WebConfigFile -PSPath ('IIS:\Sites\' + ($Location -replace '/', '\'))).FullName
+    }
+    # Looks in the file itself: the merged IIS view also shows inherited rules, and removing one of
+    # those at a child level would add a <remove> element instead of deleting the rule.
+    function Find-RuleSection([string]$File) {
+        $sections = switch ($Direction) {
+            'inbound' { @('system.webServer/rewrite/globalRules/rule', 'system.webServer/rewrite/rules/rule') }
+            'outbound' { @('system.webServer/rewrite/outboundRules/rule') }
+            'precondition' { @('system.webServer/rewrite/outboundRules/preConditions/preCondition') }
+        }
+        $xml = [xml](Get-Content -LiteralPath $File -Raw)
+        # A list, not a bare node: a lone XmlElement in foreach would be walked child by child.
+        $roots = New-Object System.Collections.ArrayList
+        if ($ConfigFile -eq 'applicationHost.config' -and $Location -ne 'Server' -and $Location -ne '') {
+            foreach ($l in @($xml.SelectNodes('/configuration/location'))) { if ($l.GetAttribute('path') -eq $Location) { [void]$roots.Add($l) } }
+        } else { [void]$roots.Add($xml.DocumentElement) }
+        foreach ($root in $roots) {
+            foreach ($section in $sections) {
+                foreach ($node in @($root.SelectNodes($section))) {
+                    if ($node.GetAttribute('name') -eq $Name) { return ($section -replace '/(rule|preCondition)$', '') }
+                }
+            }
+        }
+        return $null
+    }
+    switch ($Kind) {
+        'backup-config' {
+            Import-Module WebAdministration
+            $file = Get-ConfigPath
+            $backup = '{0}.{1}.bak' -f $file, (Get-Date).ToString('yyyyMMdd-HHmmss')
+            Copy-Item -LiteralPath $file -Destination $backup
+            return @{ ok = $true; changed = $true; message = "Copied $file to $backup."; backupPath = $backup }
+        }
+        'remove-rewrite-rule' {
+            Import-Module WebAdministration
+            $file = Get-ConfigPath
+            $section = Find-RuleSection $file
+            if (-not $section) { return @{ ok = $true; changed = $false; message = "The rule '$Name' is not in $file; nothing to remove." } }
+            $target = @{ PSPath = 'MACHINE/WEBROOT/APPHOST'; Filter = $section; Name = '.'; AtElement = @{ name = $Name } }
+            if ($ConfigFile -eq 'web.config') { $target.PSPath = "MACHINE/WEBROOT/APPHOST/$Location" }
+            elseif ($Location -ne 'Server' -and $Location -ne '') { $target.Location = $Location }
+            Remove-WebConfigurationProperty @target
+            if (Find-RuleSection $file) { throw "The rule '$Name' is still in $file after the removal." }
+            return @{ ok = $true; changed = $true; message = "Removed the rule '$Name' from $file." }
+        }
+        'start-app-pool' {
+            Import-Module WebAdministration
+            if ((Get-WebAppPoolState -Name $Name).Value -eq 'Started') { return @{ ok = $true; changed = $false; message = "The app pool $Name already runs." } }
+            Start-WebAppPool -Name $Name
+            return @{ ok = $true; changed = $true; message = "Started the app pool $Name." }
+        }
+        'start-service' {
+            $service = Get-Service -Name $Name
+            if ([string]$service.Status -eq 'Running') { return @{ ok = $true; changed = $false; message = "The service $Name already runs." } }
+            # A service mitigation disables the service. INFERRED: Automatic is what Exchange services use.
+            if ([string]$service.StartType -eq 'Disabled') { Set-Service -Name $Name -StartupType Automatic }
+            Start-Service -Name $Name
+            return @{ ok = $true; changed = $true; message = "Started the service $Name." }
+        }
+    }
+    throw "The step kind '$Kind' does not run on a server."
+}
+
+function Invoke-EemsExchangeStep($Step) {
+    $kind = [string]$Step.kind
+    if ($kind -eq 'set-org-mitigations-enabled') {
+        if (-not ($Step.args.enabled -is [bool])) { throw 'args.enabled must be true or false.' }
+        if ((Get-OrganizationConfig).MitigationsEnabled -eq $Step.args.enabled) { return @{ ok = $true; changed = $false; message = "The organisation's MitigationsEnabled is already $($Step.args.enabled)." } }
+        Set-OrganizationConfig -MitigationsEnabled $Step.args.enabled
+        return @{ ok = $true; changed = $true; message = "Set the organisation's MitigationsEnabled to $($Step.args.enabled)." }
+    }
+    $name = Assert-EemsName ([string]$Step.server) $script:ServerNamePattern 'server name'
+    $server = Get-ExchangeServer -Identity $name
+    switch ($kind) {
+        'block-mitigation' {
+            $current = ConvertTo-EemsStringList $server.MitigationsBlocked
+            $wanted = ConvertTo-EemsStringList $Step.args.mitigationsBlocked
+            foreach ($id in $wanted) { $null = Assert-EemsName $id $script:MitigationIdPattern 'mitigation ID' }
+            $missing = @($wanted | Where-Object { $current -notcontains $_ })
+            if ($missing.Count -eq 0) { return @{ ok = $true; changed = $false; message = "$name already blocks $($wanted -join ', ')." } }
+            # The value replaces the list: keep what is blocked already, so a block added since the
+            # plan was made is not lost.
+            $list = [string[]]@(@($current) + @($missing))
+            Set-ExchangeServer -Identity $name -MitigationsBlocked $list
+            return @{ ok = $true; changed = $true; message = "$name now blocks $($list -join ', ')." }
+        }
+        'set-server-mitigations-enabled' {
+            if (-not ($Step.args.enabled -is [bool])) { throw 'args.enabled must be true or false.' }
+            if ($server.MitigationsEnabled -eq $Step.args.enabled) { return @{ ok = $true; changed = $false; message = "MitigationsEnabled of $name is already $($Step.args.enabled)." } }
+            Set-ExchangeServer -Identity $name -MitigationsEnabled $Step.args.enabled
+            return @{ ok = $true; changed = $true; message = "Set MitigationsEnabled of $name to $($Step.args.enabled)." }
+        }
+        'verify' {
+            $applied = ConvertTo-EemsStringList $server.MitigationsApplied
+            $blocked = ConvertTo-EemsStringList $server.MitigationsBlocked
+            return @{ ok = $true; changed = $false; message = "$name MitigationsApplied: $($applied -join ', '); MitigationsBlocked: $($blocked -join ', '). The next collection checks the artefacts." }
+        }
+    }
+    throw "The step kind '$kind' is not one this script knows; nothing was run."
+}
+
+$session = $null
+try {
+    $request = Read-EemsRequest
+    $step = $request.step
+    if (-not $step) { throw 'The request holds no step; nothing was run.' }
+    $kind = [string]$step.kind
+    if (@('backup-config', 'remove-rewrite-rule', 'start-app-pool', 'start-service') -contains $kind) {
+        $a = $step.args
+        if ($kind -eq 'start-app-pool' -or $kind -eq 'start-service') { $null = Assert-EemsName ([string]$a.name) $PoolOrServicePattern 'name' }
+        if ($kind -eq 'backup-config' -or $kind -eq 'remove-rewrite-rule') { $null = Assert-EemsName ([string]$a.location) $LocationPattern 'IIS location' }
+        if ($kind -eq 'remove-rewrite-rule' -and @('inbound', 'outbound', 'precondition') -notcontains [string]$a.direction) { throw 'args.direction must be inbound, outbound or precondition.' }
+        if (@('backup-config', 'remove-rewrite-rule') -contains $kind -and @('web.config', 'applicationHost.config') -notcontains [string]$a.configFile) { throw 'args.configFile must be web.config or applicationHost.config.' }
+        $r = Invoke-EemsOnServer ([string]$request.computerName) $onServer @($kind, [string]$a.name, [string]$a.direction, [string]$a.location, [string]$a.configFile)
+        # Rebuilt from known fields only: remoting adds PSComputerName and RunspaceId to what comes back.
+        $result = @{ ok = [bool]$r.ok; changed = [bool]$r.changed; message = [string]$r.message }
+        if ($r.backupPath) { $result.backupPath = [string]$r.backupPath }
+    } else {
+        $session = Connect-EemsExchange $request
+        $result = Invoke-EemsExchangeStep $step
+    }
+    Write-EemsEnvelope @{ ok = $true; result = $result }
+} catch {
+    Write-EemsEnvelope @{ ok = $false; error = "The step failed: $($_.Exception.Message)" }
+} finally {
+    Disconnect-EemsExchange $session
+}
