@@ -1,0 +1,45 @@
+/**
+ * verify-feed on a 1 MB signed definitions file (test PKI, many Configs): verifying must take at
+ * most 3x the time of parsing the same file alone (safe parse), measured in the same run.
+ */
+import { ratioEntry, bestTime, type BenchEntry } from './bench-kit.js';
+import { createTestPki, eocs, signXml, TEST_AT } from '../test/support/test-pki.js';
+import { verifyFeed } from '../main/core/feed/verify-feed.js';
+import { parseXmlSafely } from '../main/core/feed/safe-xml.js';
+
+/**
+ * A 1 MB feed shaped like real mitigations (INFERRED, see test/fixtures/samples): each Config
+ * carries a URL Rewrite rule body of a few KB in its Value, as the M2 sample does.
+ */
+function bigFeed(targetBytes: number): string {
+  const configs: { id: string; desc: string; value: string }[] = [];
+  let size = 0;
+  for (let i = 0; size < targetBytes; i += 1) {
+    const rule = `&lt;rule name="EEMS M${i}.1 OWA CSP - outbound" preCondition="EEMS M${i}.1 OWA SPA HTML shell"&gt;&lt;match serverVariable="RESPONSE_Content_Security_Policy" pattern=".*" /&gt;&lt;action type="Rewrite" value="script-src-attr 'none'" /&gt;&lt;/rule&gt;\n`;
+    const value = rule.repeat(16);
+    const desc = `Mitigation M${i}: adds a Content-Security-Policy header to OWA HTML shell responses.`;
+    configs.push({ id: `M${i}`, desc, value });
+    size += 250 + value.length + desc.length;
+  }
+  return eocs(configs);
+}
+
+export default async (): Promise<BenchEntry[]> => {
+  const pki = createTestPki();
+  const xml = signXml(bigFeed(1024 * 1024), pki.leaf, [pki.leaf, pki.intermediate, pki.root]);
+  const trust = [pki.root.certPem];
+  const check = verifyFeed(xml, { at: TEST_AT, extraTrustedRoots: trust });
+  if (check.verdict !== 'valid') throw new Error(`the benchmark file does not verify: ${JSON.stringify(check.reasons)}`);
+  // Interleaved rounds, best of each: shared machines are noisy.
+  let parse = Number.POSITIVE_INFINITY;
+  let verify = Number.POSITIVE_INFINITY;
+  for (let round = 0; round < 4; round += 1) {
+    parse = Math.min(parse, await bestTime(() => {
+      if (!parseXmlSafely(xml).ok) throw new Error('parse failed');
+    }, 3));
+    verify = Math.min(verify, await bestTime(() => verifyFeed(xml, { at: TEST_AT, extraTrustedRoots: trust }), 3));
+  }
+  return [
+    ratioEntry(`verify-feed on a ${(xml.length / (1024 * 1024)).toFixed(2)} MB signed file (${check.configs.length} Configs) vs parsing it alone`, verify, 'ms', parse, { atMost: 3 }),
+  ];
+};

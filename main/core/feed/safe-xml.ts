@@ -1,0 +1,119 @@
+/**
+ * Parsing of hostile XML: the size is checked first, any DOCTYPE is refused before a parser sees
+ * the text (no DTD, so no external entity and no entity expansion), every parser warning or error
+ * is fatal, and the document must have exactly one root element.
+ */
+import { DOMParser } from '@xmldom/xmldom';
+import type { FeedReason } from './feed-types.js';
+
+/** The default size limit: the real feed is ~19 KB, so 5 MB leaves room for many mitigations. */
+export const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
+
+export type SafeParseResult =
+  | { ok: true; text: string; doc: Document; root: Element }
+  | { ok: false; reason: FeedReason };
+
+/** The input as text: UTF-8 only (the feed is served as utf-8); a BOM is dropped. */
+function decode(input: string | Uint8Array): string | null {
+  if (typeof input === 'string') return input.replace(/^\uFEFF/, '');
+  try {
+    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(input);
+  } catch {
+    return null;
+  }
+}
+
+function byteLength(input: string | Uint8Array): number {
+  return typeof input === 'string' ? Buffer.byteLength(input, 'utf8') : input.byteLength;
+}
+
+/**
+ * Parse a document safely.
+ * A DOCTYPE (or an ENTITY declaration) anywhere in the text is refused: strict on purpose, since a
+ * definitions file has no reason to carry one, and a scan of the raw text cannot be fooled by
+ * where a parser would start to expand entities.
+ */
+export function parseXmlSafely(input: string | Uint8Array, maxBytes = DEFAULT_MAX_BYTES): SafeParseResult {
+  const size = byteLength(input);
+  if (size > maxBytes) {
+    return fail('too-large', `The file is larger than the ${formatSize(maxBytes)} limit; a mitigation definitions file is far smaller (the real one is about 19 KB), so it was not parsed.`);
+  }
+  const text = decode(input);
+  if (text === null) return fail('malformed-xml', 'The file is not valid UTF-8 text, so it is not a mitigation definitions XML.');
+  if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) {
+    return fail('doctype-forbidden', 'The file declares a DOCTYPE or entities, which a mitigation definitions XML never does (this is how XXE and entity-expansion attacks work); it was not parsed.');
+  }
+  // The parser drops text outside the root element silently; a feed never has any.
+  if (!/^\s*</.test(text) || !/>\s*$/.test(text)) {
+    return fail('malformed-xml', 'The XML has text before or after its root element, so it is not a mitigation definitions XML.');
+  }
+  const problems: string[] = [];
+  const record = (msg: string) => {
+    const line = String(msg).split('\n')[0] ?? String(msg);
+    problems.push(line.replace(/^\[xmldom \w+\]\s*/, ''));
+  };
+  let doc: Document;
+  try {
+    doc = new DOMParser({ errorHandler: { warning: record, error: record, fatalError: record } }).parseFromString(text, 'text/xml') as unknown as Document;
+  } catch (error) {
+    return fail('malformed-xml', `The XML cannot be read: ${firstLine(error)}.`);
+  }
+  if (problems.length > 0) return fail('malformed-xml', `The XML cannot be read: ${problems[0]}.`);
+  const roots: Element[] = [];
+  for (let node = doc.firstChild; node; node = node.nextSibling) {
+    if (node.nodeType === 1) roots.push(node as Element);
+    else if (node.nodeType === 3 && (node.nodeValue ?? '').trim() !== '') return fail('malformed-xml', 'The XML has text outside its root element.');
+  }
+  if (roots.length !== 1 || !roots[0]) {
+    return fail('malformed-xml', `The XML must have exactly one root element; it has ${roots.length}.`);
+  }
+  return { ok: true, text, doc, root: roots[0] };
+}
+
+function fail(code: FeedReason['code'], message: string): SafeParseResult {
+  return { ok: false, reason: { code, message } };
+}
+
+function firstLine(error: unknown): string {
+  const message = error instanceof Error ? error.message : String(error);
+  return (message.split('\n')[0] ?? message).replace(/\.$/, '');
+}
+
+function formatSize(bytes: number): string {
+  if (bytes >= 1024 * 1024) return `${(bytes / (1024 * 1024)).toFixed(1)} MB`;
+  if (bytes >= 1024) return `${(bytes / 1024).toFixed(1)} KB`;
+  return `${bytes} bytes`;
+}
+
+/** Element children of a node (DOM without xpath: keeps the reading explicit). */
+export function childElements(node: Node): Element[] {
+  const out: Element[] = [];
+  for (let child = node.firstChild; child; child = child.nextSibling) {
+    if (child.nodeType === 1) out.push(child as Element);
+  }
+  return out;
+}
+
+/** Element children with this local name (and namespace, when given). */
+export function childrenNamed(node: Node, localName: string, ns?: string): Element[] {
+  return childElements(node).filter((e) => e.localName === localName && (ns === undefined || e.namespaceURI === ns));
+}
+
+/** Every descendant element with this local name and namespace (document order). */
+export function descendantsNamed(node: Node, localName: string, ns: string): Element[] {
+  const out: Element[] = [];
+  const stack: Node[] = [node];
+  while (stack.length > 0) {
+    const current = stack.pop() as Node;
+    const kids = childElements(current);
+    for (let i = kids.length - 1; i >= 0; i -= 1) {
+      const kid = kids[i] as Element;
+      stack.push(kid);
+    }
+    if (current !== node && current.nodeType === 1) {
+      const e = current as Element;
+      if (e.localName === localName && e.namespaceURI === ns) out.push(e);
+    }
+  }
+  return out;
+}

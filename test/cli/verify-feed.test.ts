@@ -1,0 +1,138 @@
+import { test, before, after } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { createServer, type AddressInfo } from 'node:net';
+import { main } from '../../main/cli/main.js';
+import type { CliIo } from '../../main/cli/cli-io.js';
+import { fixture } from '../support/paths.js';
+import { createTestPki, eocs, signXml, type TestPki } from '../support/test-pki.js';
+
+const realFile = fixture('real', 'ocs-ping1-2021-09.xml');
+let dir: string;
+let pki: TestPki;
+
+function capture(): CliIo & { out: string; err: string } {
+  const io = { out: '', err: '', stdout: (t: string) => { io.out += t; }, stderr: (t: string) => { io.err += t; } };
+  return io;
+}
+
+async function run(args: string[]) {
+  const io = capture();
+  const code = await main(['verify-feed', ...args], io);
+  return { code, out: io.out, err: io.err };
+}
+
+before(async () => {
+  dir = await mkdtemp(join(tmpdir(), 'eems-verify-feed-'));
+  pki = createTestPki();
+});
+
+after(async () => {
+  await rm(dir, { recursive: true, force: true });
+});
+
+test('--json on the real file at its signing time: one JSON document of the contract, exit 0', async () => {
+  const { code, out, err } = await run([realFile, '--at', '2021-09-15T17:00:00Z', '--json']);
+  assert.equal(code, 0);
+  assert.equal(err, '');
+  const doc = JSON.parse(out);
+  assert.deepEqual(Object.keys(doc).slice(0, 6), ['verdict', 'reasons', 'signatureValid', 'chain', 'checkedAt', 'configs']);
+  assert.equal(doc.verdict, 'valid');
+  assert.equal(doc.signatureValid, true);
+  assert.equal(doc.checkedAt, '2021-09-15T17:00:00.000Z');
+  for (const c of doc.chain) assert.deepEqual(['subject', 'issuer', 'notBefore', 'notAfter', 'sha256'].filter((k) => typeof c[k] !== 'string'), []);
+  assert.deepEqual(doc.configs.map((c: { id: string }) => c.id), ['PING1']);
+  assert.deepEqual(Object.keys(doc.configs[0].actions[0]).slice(0, 4), ['type', 'scope', 'desc', 'value']);
+});
+
+test('--json on the real file today: invalid with leaf-expired and intermediate-expired, exit 1', async () => {
+  const { code, out } = await run([realFile, '--at', '2026-11-27T10:00:00Z', '--json']);
+  assert.equal(code, 1);
+  const doc = JSON.parse(out);
+  assert.equal(doc.verdict, 'invalid');
+  assert.deepEqual(doc.reasons.map((r: { code: string }) => r.code), ['leaf-expired', 'intermediate-expired']);
+});
+
+test('without --at the check time is now', async () => {
+  const before = Date.now();
+  const { out } = await run([realFile, '--json']);
+  const checked = Date.parse(JSON.parse(out).checkedAt);
+  assert.ok(checked >= before - 1000 && checked <= Date.now() + 1000);
+});
+
+test('human output names the verdict, each reason sentence, the chain and the configs', async () => {
+  const { code, out } = await run([realFile, '--at', '2026-11-27T10:00:00Z']);
+  assert.equal(code, 1);
+  assert.match(out, /INVALID/);
+  assert.match(out, /'Microsoft Exchange XML Signing' expired on 2022-06-09/);
+  assert.match(out, /'Microsoft Code Signing PCA 2011' expired on 2026-07-08/);
+  assert.match(out, /root\s+Microsoft Root Certificate Authority 2011/);
+  assert.match(out, /PING1: EEMS Heartbeat probe/);
+});
+
+test('a tampered copy is signature-invalid (exit 1) and shows no definitions', async () => {
+  const file = join(dir, 'tampered.xml');
+  await writeFile(file, (await readFile(realFile, 'utf8')).replace('Heartbeat probe', 'Heartbeat prob3'));
+  const { code, out } = await run([file, '--at', '2021-09-15T17:00:00Z', '--json']);
+  assert.equal(code, 1);
+  const doc = JSON.parse(out);
+  assert.deepEqual(doc.reasons.map((r: { code: string }) => r.code), ['signature-invalid']);
+  assert.deepEqual(doc.configs, []);
+});
+
+test('--trust-root adds a root: a test-PKI file is valid with it and untrusted-root without', async () => {
+  const file = join(dir, 'lab.xml');
+  const root = join(dir, 'root.pem');
+  await writeFile(file, signXml(eocs([{ id: 'PING1' }]), pki.leaf, [pki.leaf, pki.intermediate, pki.root]));
+  await writeFile(root, pki.root.certPem);
+  const withRoot = await run([file, '--trust-root', root, '--at', '2030-01-01T00:00:00Z', '--json']);
+  assert.equal(withRoot.code, 0);
+  const without = await run([file, '--at', '2030-01-01T00:00:00Z', '--json']);
+  assert.equal(without.code, 1);
+  assert.deepEqual(JSON.parse(without.out).reasons.map((r: { code: string }) => r.code), ['untrusted-root']);
+});
+
+test('bad input is one line on stderr and exit 2, no stack trace', async () => {
+  const cases = [
+    [join(dir, 'missing.xml')],
+    [realFile, '--at', 'yesterday'],
+    [],
+    [realFile, '--trust-root', realFile],
+    [realFile, '--frobnicate'],
+  ];
+  for (const args of cases) {
+    const { code, out, err } = await run(args);
+    assert.equal(code, 2, `args ${args.join(' ')}`);
+    assert.equal(out, '');
+    assert.equal(err.trim().split('\n').length, 1);
+    assert.doesNotMatch(err, /\n\s+at /);
+  }
+});
+
+test('a hostile file is a verdict, not a crash: doctype-forbidden with exit 1', async () => {
+  const file = join(dir, 'xxe.xml');
+  await writeFile(file, '<?xml version="1.0"?><!DOCTYPE EOCS [<!ENTITY x SYSTEM "file:///etc/passwd">]><EOCS>&x;</EOCS>');
+  const { code, out } = await run([file, '--json']);
+  assert.equal(code, 1);
+  assert.deepEqual(JSON.parse(out).reasons.map((r: { code: string }) => r.code), ['doctype-forbidden']);
+});
+
+async function closedPort(): Promise<number> {
+  const server = createServer();
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+test('--fetch through a proxy that refuses connections prints the proxy diagnosis and exits 1', async () => {
+  const port = await closedPort();
+  const { code, out } = await run(['--fetch', '--url', `https://127.0.0.1:${port}/getexchangemitigations`, '--proxy', `http://127.0.0.1:${port}`, '--timeout', '5', '--json']);
+  assert.equal(code, 1);
+  const doc = JSON.parse(out);
+  assert.equal(doc.verdict, 'invalid');
+  assert.equal(doc.fetch.ok, false);
+  assert.equal(doc.fetch.diagnosis.code, 'proxy');
+});

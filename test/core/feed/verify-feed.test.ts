@@ -1,0 +1,241 @@
+import { test, before } from 'node:test';
+import assert from 'node:assert/strict';
+import { readFileSync } from 'node:fs';
+import { fixture } from '../../support/paths.js';
+import { createTestPki, eocs, pemBody, signXml, TEST_AT, type TestPki } from '../../support/test-pki.js';
+import { FEED_REASON_CODES, verifyFeed, type FeedReasonCode, type FeedVerification } from '../../../main/core/feed/verify-feed.js';
+
+let pki: TestPki;
+let trust: string[];
+const seen = new Set<FeedReasonCode>();
+
+before(() => {
+  pki = createTestPki();
+  trust = [pki.root.certPem];
+});
+
+/** Verify at the test time with the test root trusted, and remember which codes came up. */
+function verify(xml: string | Buffer, extra: { trustRoot?: boolean; maxBytes?: number } = {}): FeedVerification {
+  const result = verifyFeed(xml, { at: TEST_AT, extraTrustedRoots: extra.trustRoot === false ? [] : trust, maxBytes: extra.maxBytes });
+  for (const r of result.reasons) seen.add(r.code);
+  return result;
+}
+
+function codes(result: FeedVerification): string[] {
+  return result.reasons.map((r) => r.code);
+}
+
+function goodChain(): string {
+  return signXml(eocs([{ id: 'PING1' }, { id: 'M2', desc: 'Mitigation of CVE-2026-42897.' }]), pki.leaf, [pki.leaf, pki.intermediate, pki.root]);
+}
+
+/** What an attack must never achieve: a valid verdict, or the attacker's Config being shown. */
+function assertRefused(result: FeedVerification, ...expected: FeedReasonCode[]): void {
+  assert.equal(result.verdict, 'invalid');
+  assert.ok(!result.configs.some((c) => c.id === 'EVIL'), 'the attacker\'s Config was read');
+  for (const code of expected) assert.ok(codes(result).includes(code), `expected ${code}, got ${codes(result).join(', ')}`);
+}
+
+test('a file signed by a leaf with both EKUs that chains to a trusted root is valid, with its configs', () => {
+  const result = verify(goodChain());
+  assert.equal(result.verdict, 'valid');
+  assert.deepEqual(result.reasons, []);
+  assert.deepEqual(result.configs.map((c) => [c.id, c.desc]), [['PING1', 'Test mitigation PING1.'], ['M2', 'Mitigation of CVE-2026-42897.']]);
+  assert.deepEqual(result.chain.map((c) => c.role), ['leaf', 'intermediate', 'root']);
+  assert.equal(result.chain[2]?.trusted, true);
+});
+
+test('RSA-SHA512 is accepted as part of the RSA-SHA256 family', () => {
+  const xml = signXml(eocs([{ id: 'PING1' }]), pki.leaf, [pki.leaf, pki.intermediate, pki.root], {
+    signatureAlgorithm: 'http://www.w3.org/2001/04/xmldsig-more#rsa-sha512',
+    digestAlgorithm: 'http://www.w3.org/2001/04/xmlenc#sha512',
+  });
+  assert.equal(verify(xml).verdict, 'valid');
+});
+
+test('the certificate chain order in X509Data does not matter', () => {
+  const xml = signXml(eocs([{ id: 'PING1' }]), pki.leaf, [pki.root, pki.intermediate, pki.leaf]);
+  assert.equal(verify(xml).verdict, 'valid');
+});
+
+test('untrusted-root: the same file without --trust-root, because a root in the file is never trusted by itself', () => {
+  const result = verify(goodChain(), { trustRoot: false });
+  assert.deepEqual(codes(result), ['untrusted-root']);
+  assert.match(result.reasons[0]?.message ?? '', /'EEMS Test Root CA'/);
+  // The signature holds, but content from a key that reaches no trusted root is not shown.
+  assert.equal(result.signatureValid, true);
+  assert.deepEqual(result.configs, []);
+});
+
+test('chain-incomplete: the intermediate is missing from X509Data', () => {
+  const result = verify(signXml(eocs([{ id: 'PING1' }]), pki.leaf, [pki.leaf]));
+  assert.deepEqual(codes(result), ['chain-incomplete']);
+  assert.match(result.reasons[0]?.message ?? '', /'EEMS Test Code Signing PCA'/);
+});
+
+test('chain-incomplete: a signature with no certificate at all', () => {
+  const xml = signXml(eocs([{ id: 'PING1' }]), pki.leaf, []).replace(/<KeyInfo>[\s\S]*<\/KeyInfo>/, '');
+  const result = verify(xml);
+  assert.deepEqual(codes(result), ['chain-incomplete']);
+  assert.equal(result.signatureValid, false);
+});
+
+test('leaf-expired names the certificate and the date', () => {
+  const result = verify(signXml(eocs([{ id: 'PING1' }]), pki.expiredLeaf, [pki.expiredLeaf, pki.intermediate, pki.root]));
+  assert.deepEqual(codes(result), ['leaf-expired']);
+  assert.match(result.reasons[0]?.message ?? '', /the signing certificate 'EEMS Test XML Signing Expired' expired on 2021-01-01/i);
+});
+
+test('leaf-not-yet-valid names the certificate and the date', () => {
+  const result = verify(signXml(eocs([{ id: 'PING1' }]), pki.notYetValidLeaf, [pki.notYetValidLeaf, pki.intermediate, pki.root]));
+  assert.deepEqual(codes(result), ['leaf-not-yet-valid']);
+  assert.match(result.reasons[0]?.message ?? '', /'EEMS Test XML Signing Future' is not valid before 2035-01-01/);
+});
+
+test('intermediate-expired names the intermediate and the date', () => {
+  const result = verify(signXml(eocs([{ id: 'PING1' }]), pki.leafUnderExpiredIntermediate, [pki.leafUnderExpiredIntermediate, pki.expiredIntermediate, pki.root]));
+  assert.deepEqual(codes(result), ['intermediate-expired']);
+  assert.match(result.reasons[0]?.message ?? '', /the intermediate 'EEMS Test Expired PCA' expired on 2022-01-01/i);
+});
+
+test('eku-missing: a plain code-signing certificate lacks Microsoft\'s XML signing EKU', () => {
+  const result = verify(signXml(eocs([{ id: 'PING1' }]), pki.wrongEkuLeaf, [pki.wrongEkuLeaf, pki.intermediate, pki.root]));
+  assert.deepEqual(codes(result), ['eku-missing']);
+  assert.match(result.reasons[0]?.message ?? '', /1\.3\.6\.1\.4\.1\.311\.76\.57\.1\.11/);
+});
+
+test('every failing check is reported, not only the first', () => {
+  const xml = signXml(eocs([{ id: 'PING1' }]), pki.expiredLeaf, [pki.expiredLeaf, pki.intermediate, pki.root]);
+  const result = verify(xml, { trustRoot: false });
+  assert.deepEqual(codes(result).sort(), ['leaf-expired', 'untrusted-root']);
+});
+
+test('weak-algorithm: RSA-SHA1 and a SHA-1 digest are refused', () => {
+  const sha1Sig = signXml(eocs([{ id: 'PING1' }]), pki.leaf, [pki.leaf, pki.intermediate, pki.root], { signatureAlgorithm: 'http://www.w3.org/2000/09/xmldsig#rsa-sha1' });
+  const sha1Digest = signXml(eocs([{ id: 'PING1' }]), pki.leaf, [pki.leaf, pki.intermediate, pki.root], { digestAlgorithm: 'http://www.w3.org/2000/09/xmldsig#sha1' });
+  for (const xml of [sha1Sig, sha1Digest]) {
+    const result = verify(xml);
+    assert.ok(codes(result).includes('weak-algorithm'));
+    assert.equal(result.signatureValid, false);
+    assert.deepEqual(result.configs, []);
+  }
+});
+
+test('signature-invalid: content changed after signing; nothing of it is shown', () => {
+  const result = verify(goodChain().replace('Test mitigation PING1.', 'Test mitigation PING2.'));
+  assert.deepEqual(codes(result), ['signature-invalid']);
+  assert.deepEqual(result.configs, []);
+});
+
+test('no-signature, malformed-xml', () => {
+  assert.deepEqual(codes(verify(eocs([{ id: 'PING1' }]))), ['no-signature']);
+  assert.deepEqual(codes(verify('<EOCS><Config id="PING1"></EOCS>')), ['malformed-xml']);
+  assert.deepEqual(codes(verify('<EOCS/><EOCS/>')), ['malformed-xml']);
+  assert.deepEqual(codes(verify('not xml at all')), ['malformed-xml']);
+  assert.deepEqual(codes(verify(Buffer.from([0x3c, 0x61, 0xff, 0xfe, 0x3e]))), ['malformed-xml']);
+});
+
+test('too-large: over the size limit (default 5 MB) is refused before parsing', () => {
+  const big = `<EOCS>${' '.repeat(5 * 1024 * 1024)}</EOCS>`;
+  assert.deepEqual(codes(verify(big)), ['too-large']);
+  assert.deepEqual(codes(verify(goodChain(), { maxBytes: 1000 })), ['too-large']);
+});
+
+test('attack: XXE (external entity) is refused as doctype-forbidden before any parsing', () => {
+  const xxe = `<?xml version="1.0"?>\n<!DOCTYPE EOCS [<!ENTITY xxe SYSTEM "file:///etc/passwd">]>\n<EOCS><Config id="EVIL" desc="&xxe;"/></EOCS>`;
+  assertRefused(verify(xxe), 'doctype-forbidden');
+  assertRefused(verify(xxe.replace('DOCTYPE', 'doctype')), 'doctype-forbidden');
+});
+
+test('attack: entity expansion (billion laughs) is refused as doctype-forbidden', () => {
+  const entities = ['<!ENTITY lol "lol">', ...Array.from({ length: 9 }, (_, i) => `<!ENTITY lol${i + 1} "${`&lol${i === 0 ? '' : i};`.repeat(10)}">`)].join('\n');
+  const bomb = `<?xml version="1.0"?>\n<!DOCTYPE EOCS [\n${entities}\n]>\n<EOCS><Config id="EVIL" desc="&lol9;"/></EOCS>`;
+  assertRefused(verify(bomb), 'doctype-forbidden');
+  // Even a signed document gains nothing from a DOCTYPE.
+  const signed = goodChain().replace('<EOCS', '<!DOCTYPE EOCS>\n<EOCS');
+  assertRefused(verify(signed), 'doctype-forbidden');
+});
+
+test('attack: a second signature is refused as multiple-signatures', () => {
+  const good = goodChain();
+  const signature = good.slice(good.indexOf('<Signature'), good.indexOf('</EOCS>'));
+  assertRefused(verify(good.replace('</EOCS>', `${signature}</EOCS>`)), 'multiple-signatures');
+  // An attacker's document signed by the attacker, then wrapped with the genuine signature too.
+  const evil = signXml(eocs([{ id: 'EVIL' }]), pki.foreignLeaf, [pki.foreignLeaf, pki.foreignRoot]);
+  assertRefused(verify(evil.replace('</EOCS>', `${signature}</EOCS>`)), 'multiple-signatures');
+});
+
+test('attack: a wrapped copy of the signed document under an attacker root is refused', () => {
+  const good = goodChain().replace(/^<\?xml[^>]*>\s*/, '');
+  const wrapped = `<EOCS version="1.0.4"><Config id="EVIL" desc="attacker"><ActionList><Action type="IISUrlRewriteOutbound" scope="Server" desc="x"><Value>evil</Value></Action></ActionList></Config><Wrapper>${good}</Wrapper></EOCS>`;
+  assertRefused(verify(wrapped), 'reference-not-root');
+});
+
+test('attack: the signature moved to the root with the signed EOCS hidden inside its Object', () => {
+  const good = goodChain().replace(/^<\?xml[^>]*>\s*/, '');
+  const signature = good.slice(good.indexOf('<Signature'), good.indexOf('</EOCS>'));
+  const original = good.replace(signature, '');
+  const moved = signature.replace('</Signature>', `<Object>${original}</Object></Signature>`);
+  const attack = `<EOCS version="1.0.4"><Config id="EVIL" desc="attacker"/>${moved}</EOCS>`;
+  assertRefused(verify(attack), 'signature-invalid');
+});
+
+test('attack: a Reference pointing to a sibling element (URI="#PING1") is refused as reference-not-root', () => {
+  const signedPing = signXml(eocs([{ id: 'PING1' }]), pki.leaf, [pki.leaf, pki.intermediate, pki.root], { referenceUri: '#PING1' });
+  assert.match(signedPing, /URI="#PING1"/);
+  const withEvil = signedPing.replace('<EOCS version="1.0.4">', '<EOCS version="1.0.4"><Config id="EVIL" desc="attacker"/>');
+  assertRefused(verify(withEvil), 'reference-not-root');
+  assertRefused(verify(signedPing), 'reference-not-root');
+});
+
+test('attack: a Reference without the enveloped-signature transform is refused', () => {
+  const xml = goodChain().replace('<Transform Algorithm="http://www.w3.org/2000/09/xmldsig#enveloped-signature"/>', '');
+  assert.notEqual(xml, goodChain());
+  assertRefused(verify(xml), 'reference-not-root');
+});
+
+test('attack: a comment inside the DigestValue is refused', () => {
+  const good = goodChain();
+  const xml = good.replace(/<DigestValue>(.{6})/, '<DigestValue>$1<!--x-->');
+  assert.notEqual(xml, good);
+  assertRefused(verify(xml), 'signature-invalid');
+  const cdata = good.replace(/<SignatureValue>([^<]+)<\/SignatureValue>/, '<SignatureValue><![CDATA[$1]]></SignatureValue>');
+  assert.notEqual(cdata, good);
+  assertRefused(verify(cdata), 'signature-invalid');
+});
+
+test("attack: the attacker's self-signed certificate first in KeyInfo, ahead of the genuine chain", () => {
+  const evil = signXml(eocs([{ id: 'EVIL' }]), pki.selfSigned, [pki.selfSigned, pki.leaf, pki.intermediate, pki.root]);
+  const result = verify(evil);
+  assertRefused(result, 'untrusted-root');
+  assert.equal(result.chain[0]?.subject, 'Microsoft Exchange XML Signing');
+  assert.match(result.reasons[0]?.message ?? '', /self-signed certificate 'Microsoft Exchange XML Signing'/);
+  assert.deepEqual(result.configs, []);
+});
+
+test('attack: an attacker chain to a foreign root, even with the real Microsoft root added to KeyInfo', () => {
+  const realXml = readFileSync(fixture('real', 'ocs-ping1-2021-09.xml'), 'utf8');
+  const msRoot = [...realXml.matchAll(/<X509Certificate>([^<]+)<\/X509Certificate>/g)][2]?.[1] ?? '';
+  const evil = signXml(eocs([{ id: 'EVIL' }]), pki.foreignLeaf, [pki.foreignLeaf, pki.foreignRoot]);
+  assertRefused(verify(evil), 'untrusted-root');
+  const withMsRoot = evil.replace('</X509Data>', `<X509Certificate>${msRoot}</X509Certificate></X509Data>`);
+  // Adding the pinned root changes KeyInfo only (not signed content); the chain still cannot reach it.
+  assertRefused(verify(withMsRoot), 'untrusted-root');
+});
+
+test('attack: genuine certificates in KeyInfo with a signature made by another key', () => {
+  const evil = signXml(eocs([{ id: 'EVIL' }]), pki.foreignLeaf, [pki.leaf, pki.intermediate, pki.root]);
+  assertRefused(verify(evil), 'signature-invalid');
+});
+
+test('attack: an RSAKeyValue in KeyInfo is never used as the key', () => {
+  const evil = signXml(eocs([{ id: 'EVIL' }]), pki.foreignLeaf, [pki.leaf, pki.intermediate, pki.root]);
+  const foreignKey = pemBody(pki.foreignLeaf.certPem);
+  const withKeyValue = evil.replace('<KeyInfo>', `<KeyInfo><KeyValue><RSAKeyValue><Modulus>${foreignKey.slice(0, 40)}</Modulus><Exponent>AQAB</Exponent></RSAKeyValue></KeyValue>`);
+  assertRefused(verify(withKeyValue), 'signature-invalid');
+});
+
+test('every reason code of contracts.md came up in the tests above (runs last)', () => {
+  const missing = FEED_REASON_CODES.filter((c) => !seen.has(c));
+  assert.deepEqual(missing, [], `reason codes never produced: ${missing.join(', ')}`);
+});
