@@ -1,0 +1,91 @@
+/**
+ * The words of every alert: titles and bodies an Exchange admin reads in a notification, the
+ * timeline and `poll` output. Kept apart from the rules so the rules stay about facts.
+ */
+import type { AdminAuditEntry, Diagnosis, MitigationVerdict, ServerState } from './model.js';
+
+/** "by CONTOSO\admin on 2026-11-27 10:04 UTC", or '' when the audit log said nothing. */
+export function describeAudit(entry: AdminAuditEntry | null): string {
+  if (!entry) return '';
+  const when = entry.RunDate.replace('T', ' ').replace(/:\d\d(\.\d+)?Z$/, ' UTC');
+  return ` Changed by ${entry.Caller} on ${when} (${entry.CmdletName}).`;
+}
+
+/** Title and body for each alert kind. */
+export const wording = {
+  applied(server: string, id: string, about: string | null) {
+    return {
+      title: `EEMS applied ${id} on ${server}`,
+      body: `The Emergency Mitigation service applied ${id}${about ? ` (${about})` : ''} on ${server}. Check that OWA and the other protocols still work as users expect.`,
+    };
+  },
+  removed(server: string, id: string) {
+    return {
+      title: `${id} is no longer applied on ${server}`,
+      body: `${id} left MitigationsApplied on ${server}. Its rewrite rule, app pool or service change may still be in place: run 'eems-watch stale' to see whether it is safe to remove.`,
+    };
+  },
+  blocked(server: string, id: string) {
+    return {
+      title: `${id} blocked on ${server}`,
+      body: `${id} is now in MitigationsBlocked on ${server}: EEMS will not apply it there. Blocking does not remove a mitigation already applied.`,
+    };
+  },
+  failed(server: string, id: string | null, text: string) {
+    return {
+      title: `EEMS could not apply ${id ?? 'a mitigation'} on ${server}`,
+      body: `${text.slice(0, 400)} Check the Mitigation Service log on ${server} and run Get-Mitigations.ps1 -Identity ${server}.`,
+    };
+  },
+  fetchError(server: string, diagnosis: Diagnosis, failures: number) {
+    const next = diagnosis.fix[0] ? ` Next step: ${diagnosis.fix[0]}` : '';
+    return {
+      title: `Fetch error on ${server}: ${diagnosis.title}`,
+      body: `${failures} hourly fetches in a row failed on ${server}. ${diagnosis.explanation}${next}`,
+    };
+  },
+  orgDisabled(audit: AdminAuditEntry | null) {
+    return {
+      title: 'Emergency mitigations are turned off for the organisation',
+      body: `Get-OrganizationConfig shows MitigationsEnabled False: EEMS still checks hourly but applies nothing on any server.${describeAudit(audit)} To turn it back on: Set-OrganizationConfig -MitigationsEnabled $true.`,
+    };
+  },
+  serverDisabled(server: string, audit: AdminAuditEntry | null) {
+    return {
+      title: `Emergency mitigations are turned off on ${server}`,
+      body: `Get-ExchangeServer ${server} shows MitigationsEnabled False: EEMS applies nothing on this server.${describeAudit(audit)} To turn it back on: Set-ExchangeServer -Identity ${server} -MitigationsEnabled $true.`,
+    };
+  },
+  serviceStopped(server: string, service: NonNullable<ServerState['Service']>) {
+    return {
+      title: `Mitigation service is not running on ${server}`,
+      body: `MSExchangeMitigation is ${service.Status} (start type ${service.StartType}) on ${server}: no mitigation can be fetched or applied. Start it with Start-Service MSExchangeMitigation and set its start type to Automatic.`,
+    };
+  },
+  serviceCrashed(server: string, diagnosis: Diagnosis) {
+    const exception = typeof diagnosis.details.exception === 'string' ? ` (${diagnosis.details.exception})` : '';
+    return {
+      title: `Mitigation service crashed on ${server}`,
+      body: `A Watson report (event 4999) names the mitigation service${exception}. ${diagnosis.explanation}`,
+    };
+  },
+  heartbeatMissed(server: string, lastCycleAt: string, hours: number) {
+    return {
+      title: `No EEMS check on ${server} for ${hours} hours`,
+      body: `The Mitigation Service log on ${server} shows no "Fetching mitigations" cycle since ${lastCycleAt}, while the service reports Running. Restart it (Restart-Service MSExchangeMitigation) and read its log.`,
+    };
+  },
+  stale(server: string, verdict: MitigationVerdict) {
+    const what = verdict.verdict === 'stale-applied' ? 'is stale' : 'left an orphaned artefact';
+    return {
+      title: `${verdict.id} on ${server} ${what}`,
+      body: `${verdict.reason}${verdict.fixedIn ? ` Fixed in ${verdict.fixedIn}.` : ''} Open the server to review a removal plan.`,
+    };
+  },
+  unreachable(server: string, error: string) {
+    return {
+      title: `Cannot read ${server}`,
+      body: `${error} EEMS Watch keeps trying with a growing pause; check that the server is up and that remote PowerShell works.`,
+    };
+  },
+};

@@ -1,0 +1,100 @@
+/**
+ * Bookmarks and the engine's small state documents under dataDir, written atomically (a temporary
+ * file, fsync, rename) so a crash leaves either the old or the new document, never half of one.
+ *
+ * The engine keeps bookmarks, rule memory and the last state in ONE document (engine-state.json)
+ * and writes it only after the alerts of a cycle are in the journal: a crash before that write
+ * replays the same records against the same memory, which gives the same alert ids, which the
+ * journal refuses; nothing is lost and nothing is notified twice.
+ */
+import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { mkdir, readFile, rename } from 'node:fs/promises';
+import { dirname, join } from 'node:path';
+import type { RuleMemory } from '../core/alert-rules.js';
+import type { StateDocument } from '../core/model.js';
+import type { HeartbeatRecord } from './heartbeat-days.js';
+
+/** Where the log collector stopped in one server's log folder. */
+export interface LogBookmark {
+  /** File name (not path) of the last file read. */
+  file: string;
+  /** Bytes consumed: always at the end of a complete line. */
+  offset: number;
+  /** Inode of that file when known, to see a file replaced under the same name. */
+  ino?: number;
+}
+
+/** Per server: the last event RecordId seen and the log position. */
+export interface Bookmarks {
+  events: Record<string, number>;
+  logs: Record<string, LogBookmark>;
+  /** The forwarded-events collector's own RecordId (settings.events.source 'forwarded'). */
+  forwarded?: number;
+}
+
+/** engine-state.json. */
+export interface EngineStateDocument {
+  format: 'eems-watch-engine-state';
+  version: 1;
+  bookmarks: Bookmarks;
+  memory: RuleMemory | null;
+  /** The last state collected per server, merged (null before the first collection). */
+  state: StateDocument | null;
+  /** Server name -> ISO time of its last collection. */
+  collectedAt: Record<string, string>;
+  lastPollAt: string | null;
+  /** Hourly cycles per server for the last 31 days (the log bookmark has moved past them). */
+  heartbeat: Record<string, HeartbeatRecord>;
+}
+
+/** An empty engine state (first start). */
+export function emptyEngineState(): EngineStateDocument {
+  return { format: 'eems-watch-engine-state', version: 1, bookmarks: { events: {}, logs: {} }, memory: null, state: null, collectedAt: {}, lastPollAt: null, heartbeat: {} };
+}
+
+/** Write a JSON document atomically. */
+export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
+  await mkdir(dirname(file), { recursive: true });
+  const temp = `${file}.${process.pid}.tmp`;
+  const fd = openSync(temp, 'w');
+  try {
+    writeSync(fd, JSON.stringify(value));
+    fsyncSync(fd);
+  } finally {
+    closeSync(fd);
+  }
+  await rename(temp, file);
+}
+
+/** Read a JSON document; null when it does not exist. A corrupt one throws a sentence naming the file. */
+export async function readJson(file: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(file, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return null;
+    throw error;
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch {
+    throw new Error(`${file} is not valid JSON. Move it aside to start the engine afresh (alerts already in the journal are kept).`);
+  }
+}
+
+/** The engine state document's path under a data folder. */
+export function engineStatePath(dataDir: string): string {
+  return join(dataDir, 'engine-state.json');
+}
+
+/** Load the engine state (empty when missing or of another format). */
+export async function loadEngineState(dataDir: string): Promise<EngineStateDocument> {
+  const value = (await readJson(engineStatePath(dataDir))) as Partial<EngineStateDocument> | null;
+  if (!value || value.format !== 'eems-watch-engine-state' || value.version !== 1) return emptyEngineState();
+  return { ...emptyEngineState(), ...value, bookmarks: { events: {}, logs: {}, ...value.bookmarks } } as EngineStateDocument;
+}
+
+/** Save the engine state atomically. */
+export function saveEngineState(dataDir: string, doc: EngineStateDocument): Promise<void> {
+  return writeJsonAtomic(engineStatePath(dataDir), doc);
+}

@@ -1,0 +1,273 @@
+/**
+ * The engine: poll every server (poller), turn what changed into alerts (core evaluate), journal
+ * them (fsync'd), save bookmarks + rule memory + last state in one atomic document, then notify.
+ * In that order, so a crash anywhere loses nothing and notifies nothing twice:
+ *  - before the journal write: the same records are read again (bookmarks did not move);
+ *  - between journal and state write: replay gives the same alert ids, which the journal refuses;
+ *  - between journal and notification: on start, alerts without a "notified" record are notified
+ *    once (a notification may so show twice, never zero times).
+ */
+import { emptyRuleMemory, evaluate, openAlerts } from '../core/alert-rules.js';
+import { coalesceAlerts } from '../core/alert-coalesce.js';
+import { overallStatus } from '../core/overall-status.js';
+import { judgeServer } from '../core/staleness.js';
+import type { Alert, EemsEvent, LogEntry, MitigationVerdict, ServerState, StateDocument } from '../core/model.js';
+import { type EngineStateDocument, emptyEngineState, loadEngineState, saveEngineState } from './bookmarks.js';
+import { collectForwardedEvents } from './collectors/event-collector.js';
+import type { Engine, EngineDeps, EngineEvent, EngineSnapshot, PollResult, ServerSnapshot } from './engine-types.js';
+import { addHeartbeatEntries, heartbeatDays } from './heartbeat-days.js';
+import { type Journal, type JournalRecord, createJournal } from './journal.js';
+import { type PollOutcome, createPoller } from './poller.js';
+import { realScheduler } from './scheduler.js';
+import { type ServerFetch, fetchFailed, fetchServer } from './server-fetch.js';
+
+export type * from './engine-types.js';
+
+function unreadServer(name: string, error: string): ServerState {
+  return { Name: name, MitigationsApplied: [], MitigationsBlocked: [], RewriteRules: [], AppPools: [], Services: [], Error: error };
+}
+
+/** Create the engine (not started: call start() for the schedule, or pollOnce() for one cycle). */
+export function createEngine(deps: EngineDeps): Engine {
+  const { settings, host, clock } = deps;
+  const logger = deps.logger;
+  const baseJournal = createJournal({
+    dir: deps.dataDir,
+    maxBytes: deps.journal?.maxBytes,
+    keepFiles: deps.journal?.keepFiles,
+    now: () => clock.now(),
+    onSkip: (file, line) => logger?.warn(`Journal ${file} line ${line} is unreadable (a write cut short by a crash?); it was skipped.`),
+  });
+  const listeners = new Set<(e: EngineEvent) => void>();
+  const verdicts = new Map<string, MitigationVerdict[]>();
+  const pollErrors = new Map<string, string | null>();
+  const logNotes = new Map<string, string[]>();
+  let doc: EngineStateDocument = emptyEngineState();
+  let mutes = { acked: new Set<string>(), snoozedUntil: new Map<string, string>() };
+  let polling = false;
+  let stopped = false;
+  let lastRaised: Alert[] = [];
+
+  const emit = (event: EngineEvent) => {
+    for (const listener of listeners) {
+      try {
+        listener(event);
+      } catch (error) {
+        logger?.warn(`An engine listener failed: ${(error as Error).message}`);
+      }
+    }
+  };
+  const serverNames = (): string[] => deps.servers ?? settings.servers.filter((s) => s.enabled).map((s) => s.name);
+  const entryOf = (name: string) => settings.servers.find((s) => s.name.toLowerCase() === name.toLowerCase());
+
+  async function notifyAlerts(alerts: Alert[]): Promise<void> {
+    if (alerts.length === 0) return;
+    const { notifications, held } = coalesceAlerts(alerts, { policy: settings.notifications, now: clock.now(), acked: mutes.acked, snoozedUntil: mutes.snoozedUntil });
+    for (const n of notifications) {
+      const record: JournalRecord = { type: 'notified', at: clock.now().toISOString(), alertIds: n.alertIds, title: n.title };
+      if (!deps.notifier) record.held = 'no-notifier';
+      else {
+        try {
+          await deps.notifier.notify(n);
+        } catch (error) {
+          record.error = (error as Error).message;
+          logger?.warn(`The desktop notification "${n.title}" failed: ${record.error}`);
+        }
+      }
+      // One record per notification, right after it: a crash mid-list re-notifies only the rest.
+      await baseJournal.append(record);
+    }
+    const byReason = new Map<string, string[]>();
+    for (const h of held) byReason.set(h.reason, [...(byReason.get(h.reason) ?? []), h.alertId]);
+    await baseJournal.appendMany([...byReason].map(([reason, ids]) => ({ type: 'notified', at: clock.now().toISOString(), alertIds: ids, held: reason })));
+  }
+
+  const ready = (async () => {
+    doc = await loadEngineState(deps.dataDir);
+    for (const server of doc.state?.servers ?? []) verdicts.set(server.Name, judgeServer(server, deps.knowledge));
+    mutes = await baseJournal.mutes();
+    await notifyAlerts(await baseJournal.unnotified());
+  })();
+  ready.catch((error: unknown) => logger?.error(`The engine could not load its data from ${deps.dataDir}: ${(error as Error).message}`));
+
+  async function forwardedEvents(outcomes: PollOutcome<ServerFetch>[]): Promise<{ byServer: Record<string, EemsEvent[]>; bookmark: number | undefined }> {
+    const collector = settings.events.collector;
+    if (settings.events.source !== 'forwarded' || !collector || !outcomes.some((o) => o.work.events)) return { byServer: {}, bookmark: doc.bookmarks.forwarded };
+    try {
+      const watched = serverNames().map((name) => ({ name, fqdn: entryOf(name)?.fqdn ?? doc.state?.servers.find((s) => s.Name === name)?.Fqdn ?? null }));
+      return await collectForwardedEvents(host, collector, doc.bookmarks.forwarded ?? 0, watched);
+    } catch (error) {
+      logger?.warn(`Cannot read forwarded events from ${collector}: ${(error as Error).message}`);
+      return { byServer: {}, bookmark: doc.bookmarks.forwarded };
+    }
+  }
+
+  async function commit(outcomes: PollOutcome<ServerFetch>[]): Promise<void> {
+    await ready;
+    const now = clock.now();
+    const prev = doc.state;
+    const forwarded = await forwardedEvents(outcomes);
+    const next: EngineStateDocument = structuredClone({ ...doc, memory: null });
+    const previousServers: ServerState[] = [];
+    const currentServers: ServerState[] = [];
+    const events: Record<string, EemsEvent[]> = {};
+    const logEntries: Record<string, LogEntry[]> = {};
+    let organization = prev?.organization ?? { MitigationsEnabled: null };
+    let collectedAt = prev?.collectedAt ?? now.toISOString();
+    for (const o of outcomes) {
+      const name = o.server;
+      const before = prev?.servers.find((s) => s.Name === name) ?? null;
+      if (before) previousServers.push(before);
+      if (!o.ok) {
+        const error = `${name} did not answer: ${o.error.message}`;
+        currentServers.push(unreadServer(name, error));
+        pollErrors.set(name, error);
+        continue;
+      }
+      const v = o.value;
+      const current = v.collected?.server ?? before;
+      if (v.collected) {
+        organization = v.collected.organization;
+        collectedAt = v.collected.collectedAt;
+        next.collectedAt[name] = v.collected.collectedAt;
+      }
+      if (current) currentServers.push(current);
+      events[name] = [...(v.events?.events ?? []), ...(forwarded.byServer[name] ?? [])];
+      logEntries[name] = v.log?.entries ?? [];
+      if (v.events) next.bookmarks.events[name] = v.events.bookmark;
+      if (v.log?.bookmark) next.bookmarks.logs[name] = v.log.bookmark;
+      if (v.log && v.log.notes.length > 0) {
+        logNotes.set(name, [...(logNotes.get(name) ?? []), ...v.log.notes].slice(-10));
+        for (const note of v.log.notes) logger?.info(`${name}: ${note}`);
+      }
+      pollErrors.set(name, current?.Error ?? v.eventsError);
+      next.heartbeat[name] = addHeartbeatEntries(next.heartbeat[name], logEntries[name], now);
+    }
+    if (forwarded.bookmark !== undefined) next.bookmarks.forwarded = forwarded.bookmark;
+    const previous: StateDocument | null = prev ? { collectedAt: prev.collectedAt, organization: prev.organization, servers: previousServers } : null;
+    const current: StateDocument = { collectedAt, organization, servers: currentServers };
+    const result = evaluate({ previous, current, events, logEntries, knowledge: deps.knowledge, now, memory: doc.memory ?? emptyRuleMemory(), options: settings.alerts });
+
+    const fresh: Alert[] = [];
+    for (const alert of result.alerts) {
+      if (fresh.some((a) => a.id === alert.id) || (await baseJournal.hasAlert(alert.id))) continue;
+      fresh.push(alert);
+    }
+    await baseJournal.appendMany(fresh.map((alert) => ({ type: 'alert' as const, at: now.toISOString(), alert })));
+
+    const merged = new Map((prev?.servers ?? []).map((s) => [s.Name, s]));
+    for (const s of currentServers) merged.set(s.Name, s);
+    const order = serverNames();
+    next.state = { collectedAt, organization, servers: [...merged.values()].sort((a, b) => order.indexOf(a.Name) - order.indexOf(b.Name)) };
+    next.memory = result.memory;
+    next.lastPollAt = now.toISOString();
+    await saveEngineState(deps.dataDir, next);
+    doc = next;
+    for (const s of currentServers) verdicts.set(s.Name, judgeServer(s, deps.knowledge));
+    lastRaised = fresh;
+    for (const alert of fresh) logger?.info(`Alert ${alert.severity}: ${alert.title}`);
+    await notifyAlerts(fresh);
+    emit({ type: 'state-changed' });
+    emit({ type: 'alerts-changed' });
+  }
+
+  const timeoutMs = settings.connection.callTimeoutSeconds * 1000 + 5000;
+  const poller = createPoller<ServerFetch>({
+    clock,
+    scheduler: deps.scheduler ?? realScheduler,
+    servers: serverNames,
+    stateMs: settings.poll.stateMinutes * 60_000,
+    eventsMs: settings.poll.eventsMinutes * 60_000,
+    concurrency: settings.poll.concurrency,
+    timeoutMs,
+    random: deps.random,
+    fetch: (server, work) =>
+      fetchServer(server, work, {
+        host,
+        bookmarks: doc.bookmarks,
+        perServerEvents: settings.events.source !== 'forwarded',
+        logFolder: entryOf(server)?.logFolder ?? null,
+      }),
+    failed: fetchFailed,
+    commit,
+    onProgress: (isPolling, server) => {
+      polling = isPolling;
+      emit({ type: 'poll-progress', polling: isPolling, ...(server ? { server } : {}) });
+    },
+    onError: (error) => logger?.error(`A poll cycle failed: ${error.message}`),
+  });
+
+  function snapshot(): EngineSnapshot {
+    const now = clock.now();
+    const memory = doc.memory ?? emptyRuleMemory();
+    const open = openAlerts(memory);
+    const servers = serverNames().map((name): ServerSnapshot => {
+      const sm = memory.servers[name];
+      const backoff = poller.schedule(name);
+      return {
+        name,
+        state: doc.state?.servers.find((s) => s.Name === name) ?? null,
+        collectedAt: doc.collectedAt[name] ?? null,
+        verdicts: verdicts.get(name) ?? [],
+        lastCycleAt: sm?.lastCycleAt ?? null,
+        heartbeat: heartbeatDays(doc.heartbeat[name], now),
+        fetchFailures: sm?.fetch.failures ?? 0,
+        lastFetchError: sm?.fetch.lastError ?? null,
+        pollError: pollErrors.get(name) ?? null,
+        backoff: { failures: backoff?.failures ?? 0, retryAt: backoff?.retryAt ?? null },
+        logNotes: logNotes.get(name) ?? [],
+      };
+    });
+    const status = overallStatus({ state: doc.state, open, acked: mutes.acked, snoozedUntil: mutes.snoozedUntil, now });
+    return { state: doc.state, servers, openAlerts: open, status, polling, lastPollAt: doc.lastPollAt };
+  }
+
+  const refreshMutes = async () => {
+    mutes = await baseJournal.mutes();
+    emit({ type: 'alerts-changed' });
+  };
+  const journal: Journal = {
+    get skippedLines() {
+      return baseJournal.skippedLines;
+    },
+    append: (r) => baseJournal.append(r),
+    appendMany: (r) => baseJournal.appendMany(r),
+    read: (f) => baseJournal.read(f),
+    alerts: (f) => baseJournal.alerts(f),
+    hasAlert: (id) => baseJournal.hasAlert(id),
+    unnotified: () => baseJournal.unnotified(),
+    mutes: () => baseJournal.mutes(),
+    ack: async (id, by) => (await baseJournal.ack(id, by), refreshMutes()),
+    snooze: async (id, until) => (await baseJournal.snooze(id, until), refreshMutes()),
+  };
+
+  return {
+    journal,
+    ready: () => ready,
+    start() {
+      void ready.then(() => {
+        if (!stopped) poller.start();
+      });
+    },
+    async stop() {
+      stopped = true;
+      await ready.catch(() => undefined);
+      await poller.stop();
+    },
+    async pollOnce(): Promise<PollResult> {
+      await ready;
+      await poller.pollNow();
+      const snap = snapshot();
+      return { state: snap.state ?? { collectedAt: clock.now().toISOString(), organization: { MitigationsEnabled: null }, servers: [] }, alerts: snap.openAlerts, status: snap.status, raised: lastRaised };
+    },
+    async pollNow(server) {
+      await ready;
+      await poller.pollNow(server);
+    },
+    snapshot,
+    on(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

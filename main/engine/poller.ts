@@ -1,0 +1,220 @@
+/**
+ * The poll scheduler: per server, state every stateMs and events + log every eventsMs; bounded
+ * concurrency (p-limit); jittered exponential back-off for a failing server; "poll now"; never two
+ * overlapping cycles for one server; stop() waits for in-flight work and leaves no timer behind.
+ * Servers that fall due together are fetched as one batch and committed together (one journal
+ * write, one state write per batch). Time comes from a Clock, timers from a Scheduler.
+ */
+import pLimit from 'p-limit';
+import type { Clock } from '../core/ports.js';
+import type { Scheduler } from './scheduler.js';
+
+/** What one server's cycle fetches. */
+export interface PollWork {
+  state: boolean;
+  events: boolean;
+}
+
+/** The outcome of one server's fetch. */
+export type PollOutcome<T> = { server: string; work: PollWork; ok: true; value: T } | { server: string; work: PollWork; ok: false; error: Error };
+
+export interface PollerOptions<T> {
+  clock: Clock;
+  scheduler: Scheduler;
+  servers: () => string[];
+  stateMs: number;
+  eventsMs: number;
+  concurrency: number;
+  fetch: (server: string, work: PollWork) => Promise<T>;
+  /** Whether a fetched value is a failure for back-off (an unreachable server), besides a throw. */
+  failed?: (value: T) => boolean;
+  commit: (outcomes: PollOutcome<T>[]) => Promise<void>;
+  /** A fetch taking longer counts as failed (the host's own time-out should come first). */
+  timeoutMs?: number;
+  backoff?: { baseMs: number; maxMs: number; jitter: number };
+  random?: () => number;
+  onProgress?: (polling: boolean, server?: string) => void;
+  onError?: (error: Error) => void;
+}
+
+interface ServerSchedule {
+  nextStateAt: number;
+  nextEventsAt: number;
+  failures: number;
+  retryAt: number;
+  running: Promise<void> | null;
+}
+
+/** The poller. */
+export interface Poller {
+  start(): void;
+  stop(): Promise<void>;
+  /** Poll these servers (default all) now, state and events; resolves once committed. */
+  pollNow(server?: string): Promise<void>;
+  /** Back-off state of a server, for the diagnostics page. */
+  schedule(server: string): { failures: number; retryAt: string | null; nextStateAt: string; nextEventsAt: string } | null;
+  /** How many fetches run right now (never above the concurrency). */
+  readonly active: number;
+}
+
+/** Create a poller (not started). */
+export function createPoller<T>(options: PollerOptions<T>): Poller {
+  const limit = pLimit(options.concurrency);
+  const schedules = new Map<string, ServerSchedule>();
+  const batches = new Set<Promise<void>>();
+  const backoff = options.backoff ?? { baseMs: options.eventsMs, maxMs: Math.max(options.stateMs * 6, 30 * 60_000), jitter: 0.2 };
+  const random = options.random ?? Math.random;
+  let timer: unknown = null;
+  let started = false;
+  let stopped = false;
+  let active = 0;
+  let commitQueue: Promise<void> = Promise.resolve();
+  const now = () => options.clock.now().getTime();
+
+  function scheduleOf(server: string): ServerSchedule {
+    let s = schedules.get(server);
+    if (!s) {
+      s = { nextStateAt: now(), nextEventsAt: now(), failures: 0, retryAt: 0, running: null };
+      schedules.set(server, s);
+    }
+    return s;
+  }
+
+  function backoffMs(failures: number): number {
+    const raw = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failures - 1, 30));
+    return Math.round(raw * (1 - backoff.jitter + 2 * backoff.jitter * random()));
+  }
+
+  function withTimeout(promise: Promise<T>): Promise<T> {
+    if (!options.timeoutMs) return promise;
+    return new Promise<T>((resolve, reject) => {
+      const handle = options.scheduler.setTimeout(() => reject(new Error(`no answer within ${Math.round(options.timeoutMs! / 1000)} s`)), options.timeoutMs!);
+      promise.then(
+        (v) => (options.scheduler.clearTimeout(handle), resolve(v)),
+        (e: unknown) => (options.scheduler.clearTimeout(handle), reject(e instanceof Error ? e : new Error(String(e)))),
+      );
+    });
+  }
+
+  async function fetchOne(server: string, work: PollWork): Promise<PollOutcome<T>> {
+    return limit(async () => {
+      active += 1;
+      options.onProgress?.(true, server);
+      try {
+        return { server, work, ok: true as const, value: await withTimeout(Promise.resolve().then(() => options.fetch(server, work))) };
+      } catch (error) {
+        return { server, work, ok: false as const, error: error instanceof Error ? error : new Error(String(error)) };
+      } finally {
+        active -= 1;
+      }
+    });
+  }
+
+  function reschedule(outcome: PollOutcome<T>): void {
+    const s = scheduleOf(outcome.server);
+    const t = now();
+    const failed = !outcome.ok || (options.failed?.(outcome.value) ?? false);
+    if (failed) {
+      s.failures += 1;
+      s.retryAt = t + backoffMs(s.failures);
+    } else {
+      s.failures = 0;
+      s.retryAt = 0;
+    }
+    if (outcome.work.state) s.nextStateAt = t + options.stateMs;
+    if (outcome.work.events) s.nextEventsAt = t + options.eventsMs;
+  }
+
+  /** Fetch these servers as one batch, then commit. Marks them running until committed. */
+  function runBatch(items: { server: string; work: PollWork }[]): Promise<void> {
+    let resolveRunning!: () => void;
+    const running = new Promise<void>((r) => (resolveRunning = r));
+    for (const item of items) scheduleOf(item.server).running = running;
+    const batch = (async () => {
+      try {
+        const outcomes = await Promise.all(items.map((i) => fetchOne(i.server, i.work)));
+        for (const o of outcomes) reschedule(o);
+        const commit = commitQueue.then(() => options.commit(outcomes));
+        commitQueue = commit.catch(() => undefined);
+        await commit;
+      } catch (error) {
+        options.onError?.(error instanceof Error ? error : new Error(String(error)));
+      } finally {
+        for (const item of items) scheduleOf(item.server).running = null;
+        resolveRunning();
+        if (active === 0) options.onProgress?.(false);
+      }
+    })();
+    batches.add(batch);
+    void batch.finally(() => {
+      batches.delete(batch);
+      arm();
+    });
+    return batch;
+  }
+
+  function tick(): void {
+    timer = null;
+    if (stopped) return;
+    const t = now();
+    const due: { server: string; work: PollWork }[] = [];
+    for (const server of options.servers()) {
+      const s = scheduleOf(server);
+      if (s.running || t < s.retryAt) continue;
+      const work = { state: t >= s.nextStateAt, events: t >= s.nextEventsAt };
+      if (s.failures > 0) work.state = work.events = true; // a retry is a full cycle
+      if (work.state || work.events) due.push({ server, work });
+    }
+    if (due.length > 0) void runBatch(due);
+    arm();
+  }
+
+  /** Set one timer for the earliest next due time among idle servers. */
+  function arm(): void {
+    if (!started || stopped) return;
+    if (timer !== null) options.scheduler.clearTimeout(timer);
+    timer = null;
+    let next = Number.POSITIVE_INFINITY;
+    for (const server of options.servers()) {
+      const s = scheduleOf(server);
+      if (s.running) continue;
+      next = Math.min(next, Math.max(s.retryAt, Math.min(s.nextStateAt, s.nextEventsAt)));
+    }
+    if (next === Number.POSITIVE_INFINITY) return;
+    timer = options.scheduler.setTimeout(tick, Math.max(0, next - now()));
+  }
+
+  return {
+    get active() {
+      return active;
+    },
+    start() {
+      if (started) return;
+      started = true;
+      tick();
+    },
+    async stop() {
+      stopped = true;
+      if (timer !== null) options.scheduler.clearTimeout(timer);
+      timer = null;
+      while (batches.size > 0) await Promise.allSettled([...batches]);
+    },
+    async pollNow(server) {
+      const targets = server ? [server] : options.servers();
+      // Never overlap: wait for any cycle of these servers still running, then run a full one.
+      for (;;) {
+        const running = targets.map((s) => scheduleOf(s).running).filter((p): p is Promise<void> => p !== null);
+        if (running.length === 0) break;
+        await Promise.all(running);
+      }
+      if (stopped) return;
+      await runBatch(targets.map((s) => ({ server: s, work: { state: true, events: true } })));
+    },
+    schedule(server) {
+      const s = schedules.get(server);
+      if (!s) return null;
+      const iso = (ms: number) => new Date(ms).toISOString();
+      return { failures: s.failures, retryAt: s.retryAt ? iso(s.retryAt) : null, nextStateAt: iso(s.nextStateAt), nextEventsAt: iso(s.nextEventsAt) };
+    },
+  };
+}

@@ -1,0 +1,133 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { mkdtemp, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { defaultKnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
+import type { DesktopNotification, NotifierPort } from '../../main/core/ports.js';
+import { type Engine, createEngine } from '../../main/engine/engine.js';
+import { createFakeClock, createManualScheduler } from '../../main/engine/scheduler.js';
+import { defaultSettings } from '../../main/engine/settings/settings-schema.js';
+import { type LabFault, type LabHost, createLabHost, initLab } from '../../main/lab/index.js';
+
+const SERVERS = ['EX01', 'EX02', 'EX03'];
+
+function recordingNotifier(): NotifierPort & { shown: DesktopNotification[] } {
+  const shown: DesktopNotification[] = [];
+  return { shown, notify: async (n) => void shown.push(n) };
+}
+
+function makeEngine(host: LabHost, dataDir: string, notifier: NotifierPort | null): Engine {
+  const scheduler = createManualScheduler(createFakeClock(new Date(0)));
+  return createEngine({ host, settings: defaultSettings(), dataDir, clock: host.clock, notifier, knowledge: defaultKnowledgeBase(), servers: SERVERS, scheduler });
+}
+
+async function withLab(fn: (dir: string, host: LabHost) => Promise<void>) {
+  const dir = await mkdtemp(join(tmpdir(), 'eems-month-'));
+  try {
+    await initLab(join(dir, 'lab'), { scenario: 'quiet', servers: 3 });
+    const host = await createLabHost(join(dir, 'lab'));
+    try {
+      await fn(dir, host);
+    } finally {
+      host.close();
+    }
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+}
+
+/** The script: faults at known hours, and what each must raise (kind, server, diagnosis code). */
+const SCRIPT: { hour: number; server: string | null; fault: LabFault; expect?: string }[] = [
+  { hour: 24, server: 'EX02', fault: { kind: 'fetch-failing', code: 'signing-cert' }, expect: 'fetch-error EX02 signing-cert' },
+  { hour: 48, server: 'EX02', fault: { kind: 'fetch-failing', code: null } },
+  { hour: 100, server: 'EX02', fault: { kind: 'fetch-failing', code: 'proxy' }, expect: 'fetch-error EX02 proxy' },
+  { hour: 130, server: 'EX02', fault: { kind: 'fetch-failing', code: null } },
+  { hour: 200, server: 'EX03', fault: { kind: 'service-stopped' }, expect: 'service-stopped EX03 -' },
+  { hour: 230, server: 'EX03', fault: { kind: 'service-started' } },
+  { hour: 300, server: 'EX01', fault: { kind: 'service-crash', restart: true }, expect: 'service-crashed EX01 crash' },
+  { hour: 400, server: null, fault: { kind: 'org-mitigations-enabled', enabled: false, by: 'contoso.com/Users/Mallory' }, expect: 'org-mitigations-disabled - -' },
+  { hour: 420, server: null, fault: { kind: 'org-mitigations-enabled', enabled: true } },
+  { hour: 500, server: 'EX01', fault: { kind: 'unreachable', on: true }, expect: 'server-unreachable EX01 -' },
+  { hour: 510, server: 'EX01', fault: { kind: 'unreachable', on: false } },
+  { hour: 600, server: 'EX02', fault: { kind: 'server-mitigations-enabled', enabled: false, by: 'contoso.com/Users/Mallory' }, expect: 'server-mitigations-disabled EX02 -' },
+  // A second stop of EX03 after the first cleared: a new episode, a new alert.
+  { hour: 650, server: 'EX03', fault: { kind: 'service-stopped' }, expect: 'service-stopped EX03 -' },
+];
+
+test('a simulated month: every scripted fault gives exactly its alerts, none twice, none lost across a restart', { timeout: 120_000 }, () =>
+  withLab(async (dir, host) => {
+    const dataDir = join(dir, 'data');
+    const notifier = recordingNotifier();
+    let engine = makeEngine(host, dataDir, notifier);
+    for (let hour = 0; hour < 720; hour += 1) {
+      for (const step of SCRIPT.filter((s) => s.hour === hour)) await host.setFault(step.server, step.fault);
+      if (hour === 360) {
+        await engine.stop();
+        engine = makeEngine(host, dataDir, notifier); // a restart: a new engine over the same data folder
+      }
+      await host.advance(1);
+      await engine.pollOnce();
+    }
+    const alerts = (await engine.journal.read({ types: ['alert'] })).flatMap((r) => (r.type === 'alert' ? [r.alert] : []));
+    const got = alerts.map((a) => `${a.kind} ${a.server ?? '-'} ${a.diagnosis?.code ?? '-'}`).sort();
+    const expected = SCRIPT.flatMap((s) => (s.expect ? [s.expect] : [])).sort();
+    assert.deepEqual(got, expected);
+    assert.equal(new Set(alerts.map((a) => a.id)).size, alerts.length, 'no alert id twice');
+
+    // Each alert reached the notifier exactly once (the restart re-notified nothing).
+    const notified = notifier.shown.flatMap((n) => n.alertIds).sort();
+    assert.deepEqual(notified, alerts.map((a) => a.id).sort());
+    const drift = alerts.find((a) => a.kind === 'server-mitigations-disabled')!;
+    assert.match(drift.body, /Mallory/, 'the drift alert names who made the change');
+
+    // The fetch errors were raised after the second failed cycle, not the first.
+    const signing = alerts.find((a) => a.diagnosis?.code === 'signing-cert')!;
+    const raisedAt = Date.parse(signing.time);
+    const faultAt = Date.parse('2026-06-15T08:00:00Z') + 24 * 3_600_000;
+    assert.ok(raisedAt - faultAt >= 2 * 3_600_000 - 60_000 && raisedAt - faultAt <= 3 * 3_600_000, `raised ${signing.time}`);
+
+    // The snapshot carries a month of heartbeat, the last fetch error and its diagnosis.
+    const snap = engine.snapshot();
+    const ex02 = snap.servers.find((s) => s.name === 'EX02')!;
+    assert.equal(ex02.lastFetchError?.diagnosis.code, 'proxy');
+    assert.equal(ex02.fetchFailures, 0);
+    assert.equal(ex02.heartbeat.length, 31);
+    assert.ok(ex02.heartbeat.slice(1, -1).every((d) => d.cycles === 24 && d.missingHours.length === 0), 'a full day holds 24 cycles');
+    const ex03 = snap.servers.find((s) => s.name === 'EX03')!;
+    assert.ok(ex03.heartbeat.some((d) => d.missingHours.length > 0), 'the stopped service shows missing hours');
+    assert.deepEqual(snap.openAlerts.map((a) => a.kind).sort(), ['server-mitigations-disabled', 'service-stopped']);
+    assert.equal(snap.status, 'critical');
+    await engine.stop();
+  }));
+
+test('a crash between journal and notification re-notifies once on start, and never again', { timeout: 60_000 }, () =>
+  withLab(async (dir, host) => {
+    const dataDir = join(dir, 'data');
+    let calledBack!: () => void;
+    const called = new Promise<void>((resolve) => (calledBack = resolve));
+    const hanging: NotifierPort = { notify: () => (calledBack(), new Promise<void>(() => undefined)) };
+    await host.setFault('EX02', { kind: 'service-stopped' });
+    await host.advance(1);
+    const first = makeEngine(host, dataDir, hanging);
+    void first.pollOnce(); // the process "dies" inside the notification: no 'notified' record
+    await called;
+    const journaled = await first.journal.read({ types: ['alert'] });
+    assert.equal(journaled.length, 1, 'the alert was in the journal before the notification went out');
+
+    const second = recordingNotifier();
+    const restarted = makeEngine(host, dataDir, second);
+    await restarted.ready();
+    assert.deepEqual(second.shown.map((n) => n.title), ['Mitigation service is not running on EX02']);
+    await host.advance(1);
+    await restarted.pollOnce();
+    await restarted.stop();
+
+    const third = recordingNotifier();
+    const again = makeEngine(host, dataDir, third);
+    await again.ready();
+    await again.pollOnce();
+    await again.stop();
+    assert.deepEqual(third.shown, [], 'notified once after the crash, not on every start');
+    assert.equal((await again.journal.read({ types: ['alert'] })).length, 1);
+  }));
