@@ -2,8 +2,10 @@
  * Removal plans: the steps that take a stale or orphaned mitigation off a server in the safe order of
  * Learn ("Remove mitigations after an SU or CU upgrade"): back up the config, block the ID so EEMS
  * does not put it back, remove the artefact, verify. Plans are data; the host runs each step by
- * kind and args, and every step is idempotent (a second run finds nothing to do).
+ * kind and args (the one shape per kind of action-steps.ts), and every step is idempotent (a
+ * second run finds nothing to do; a backup is a new timestamped copy that never overwrites one).
  */
+import { parseStepArgs } from './action-steps.js';
 import { formatBuild, serverBuild } from './builds.js';
 import { findMitigation, type Artefact, type KnowledgeBase } from './knowledge/knowledge-base.js';
 import type { MitigationVerdict, ServerState } from './model.js';
@@ -87,8 +89,8 @@ function locationArg(t: RuleTarget): string {
   return t.iisLocation ? ` -Location ${psQuote(t.iisLocation)}` : '';
 }
 
-function backupStep(server: string, t: RuleTarget, planId: string): ActionStep {
-  const suffix = `eems-watch-${planId}.bak`;
+/** What run-step.ps1 does: a timestamped copy next to the file, so a re-run never overwrites a backup. */
+function backupStep(server: string, t: RuleTarget): ActionStep {
   const file =
     t.configFile === 'web.config'
       ? `(Get-WebConfigFile -PSPath ${psQuote(t.psPath)}).FullName`
@@ -96,9 +98,9 @@ function backupStep(server: string, t: RuleTarget, planId: string): ActionStep {
   return {
     kind: 'backup-config',
     server,
-    args: { configFile: t.configFile, location: t.location, psPath: t.psPath, suffix },
-    description: `Back up the ${t.configFile} of ${t.location || 'the server'} on ${server} before changing it (kept next to it as *.${suffix}).`,
-    powershell: `$f = ${file}; if (-not (Test-Path -LiteralPath "$f.${suffix}")) { Copy-Item -LiteralPath $f -Destination "$f.${suffix}" }`,
+    args: { location: t.location, configFile: t.configFile },
+    description: `Back up the ${t.configFile} of ${t.location || 'the server'} on ${server} before changing it (kept next to it as ${t.configFile}.<date-time>.bak).`,
+    powershell: `$f = ${file}; Copy-Item -LiteralPath $f -Destination ('{0}.{1}.bak' -f $f, (Get-Date).ToString('yyyyMMdd-HHmmss'))`,
   };
 }
 
@@ -107,7 +109,7 @@ function removeRuleStep(server: string, t: RuleTarget): ActionStep {
   return {
     kind: 'remove-rewrite-rule',
     server,
-    args: { name: t.name, location: t.location, configFile: t.configFile, direction: t.direction, psPath: t.psPath, filter: t.filter },
+    args: { name: t.name, direction: t.direction, location: t.location, configFile: t.configFile },
     description: `Remove the ${what} '${t.name}' from ${t.configFile} (${t.location || 'server level'}) on ${server}.`,
     powershell:
       `Remove-WebConfigurationProperty -PSPath ${psQuote(t.psPath)}${locationArg(t)} -Filter ${psQuote(t.filter)} ` +
@@ -152,13 +154,16 @@ function planId(server: ServerState, verdict: MitigationVerdict, found: FoundArt
   )}`;
 }
 
-/** Set-ExchangeServer replaces the whole list, so the step carries the complete new one. */
+/**
+ * Set-ExchangeServer replaces the whole list, so the step carries the complete new one; hosts add
+ * its IDs to the list they find, so a block added since the plan was made is kept.
+ */
 function blockStep(server: string, family: string, blocked: string[]): ActionStep {
   const list = [...blocked, family];
   return {
     kind: 'block-mitigation',
     server,
-    args: { identity: server, family, mitigationsBlocked: list },
+    args: { mitigation: family, mitigationsBlocked: list },
     description: `Block ${family} on ${server} so EEMS does not apply it again. Set-ExchangeServer replaces the whole list, so the new list is: ${list.join(', ')}.`,
     powershell: `Set-ExchangeServer -Identity ${psIdentity(server)} -MitigationsBlocked @(${list.map(psQuote).join(',')})`,
   };
@@ -207,7 +212,7 @@ export function planRemoval(server: ServerState, verdict: MitigationVerdict, kb:
     .sort((a, b) => Number(a.direction === 'precondition') - Number(b.direction === 'precondition'));
   const configs = new Map<string, RuleTarget>();
   for (const t of rules) configs.set(`${t.configFile}|${t.psPath}|${t.iisLocation ?? ''}`, t);
-  for (const t of configs.values()) steps.push(backupStep(server.Name, t, id));
+  for (const t of configs.values()) steps.push(backupStep(server.Name, t));
 
   // Only a stale-applied mitigation is still sent by EEMS for this build; an orphan's fix is installed
   // and EEMS already dropped it, so blocking it would only hide a future mitigation of the family.
@@ -220,10 +225,12 @@ export function planRemoval(server: ServerState, verdict: MitigationVerdict, kb:
   }
   for (const t of rules) steps.push(removeRuleStep(server.Name, t));
   for (const a of found.filter((x) => x.kind !== 'rewrite-rule')) steps.push(startStep(server.Name, a));
+  const verifyArgs: ActionStep['args'] = { mitigation: family, absentRules: rules.map((t) => t.name) };
+  if (verdict.verdict === 'stale-applied') verifyArgs.expectBlocked = [family];
   steps.push({
     kind: 'verify',
     server: server.Name,
-    args: { identity: server.Name, family, artefacts: found.map((a) => a.name) },
+    args: verifyArgs,
     description: `Collect ${server.Name} again and check that ${found.length > 0 ? found.map((a) => a.name).join(', ') : 'nothing of ' + family} is left${verdict.verdict === 'stale-applied' ? ` and that ${family} is blocked` : ''}.`,
     powershell: `Get-ExchangeServer -Identity ${psIdentity(server.Name)} | Format-List Name,MitigationsApplied,MitigationsBlocked`,
   });
@@ -235,6 +242,12 @@ export function planRemoval(server: ServerState, verdict: MitigationVerdict, kb:
     warnings.push(`applicationHost.config holds the settings of every site on ${server.Name}; it is backed up first.`);
   }
   if (found.length === 0) warnings.push(`No artefact of ${family} was found on ${server.Name}: the plan only blocks it.`);
+  // A name read from the server that no host would accept (a control character in a rule name, say)
+  // is refused here, before the admin sees a plan that cannot run.
+  for (const step of steps) {
+    const checked = parseStepArgs(step);
+    if (!checked.ok) return { ok: false, error: `The plan for ${verdict.id} on ${server.Name} cannot be run: ${step.kind} ${checked.error} Remove it by hand in IIS Manager or the Services console.` };
+  }
   const what = verdict.verdict === 'stale-applied' ? `stale ${verdict.id}` : `leftover ${family} artefacts`;
   return { ok: true, plan: { id, server: server.Name, mitigation: verdict.id, title: `Remove ${what} from ${server.Name}`, steps, warnings } };
 }
@@ -257,7 +270,7 @@ export function planOrgReenable(): ActionPlan {
       {
         kind: 'verify',
         server: null,
-        args: { property: 'MitigationsEnabled', expected: true },
+        args: { orgMitigationsEnabled: true },
         description: 'Read the organisation config again and check that MitigationsEnabled is True.',
         powershell: 'Get-OrganizationConfig | Format-List MitigationsEnabled',
       },
@@ -284,7 +297,7 @@ export function verifyRemoval(plan: ActionPlan, after: ServerState, kb: Knowledg
   );
   const left = findArtefacts(after, kb).filter((a) => planned.has(a.name.toLowerCase())).map((a) => a.name);
   const block = plan.steps.find((s) => s.kind === 'block-mitigation');
-  const family = block ? String(block.args.family) : null;
+  const family = block ? String(block.args.mitigation) : null;
   const notBlocked = family !== null && !normaliseIdList(after.MitigationsBlocked).some((b) => b.toUpperCase() === family.toUpperCase());
   if (left.length === 0 && !notBlocked) {
     const tail = family ? ` and ${family} is blocked, so EEMS will not apply it again` : '';

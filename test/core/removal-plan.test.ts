@@ -3,6 +3,7 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
 import type { ServerState, StateDocument } from '../../main/core/model.js';
+import { parseStepArgs } from '../../main/core/action-steps.js';
 import type { ActionStep } from '../../main/core/ports.js';
 import { parseStateDocument } from '../../main/core/parsers/state-document.js';
 import { planOrgReenable, planRemoval, verifyRemoval, type ActionPlan } from '../../main/core/removal-plan.js';
@@ -26,7 +27,15 @@ function plan(server: ServerState, id: string, knowledge: KnowledgeBase = kb): A
   assert.ok(verdict, `no verdict ${id} on ${server.Name}`);
   const result = planRemoval(server, verdict, knowledge);
   assert.ok(result.ok, result.ok ? '' : result.error);
+  assertCanonical(result.plan);
   return result.plan;
+}
+/** Every step a plan produces follows the one contract of action-steps.ts (what both hosts read). */
+function assertCanonical(p: ActionPlan): void {
+  for (const step of p.steps) {
+    const checked = parseStepArgs(step);
+    assert.ok(checked.ok, checked.ok ? '' : `${p.id} ${step.kind}: ${checked.error}`);
+  }
 }
 function refusal(server: ServerState, id: string): string {
   const verdict = judgeServer(server, kb).find((v) => v.id === id)!;
@@ -44,10 +53,10 @@ function runStep(s: ServerState, step: ActionStep): { state: ServerState; change
   const lower = (x: unknown) => String(x).toLowerCase();
   switch (step.kind) {
     case 'block-mitigation': {
-      const list = step.args.mitigationsBlocked as string[];
-      const changed = JSON.stringify(list) !== JSON.stringify(next.MitigationsBlocked);
-      next.MitigationsBlocked = [...list];
-      return { state: next, changed };
+      // Hosts add the plan's IDs to the list they find (run-step.ps1, the lab).
+      const missing = (step.args.mitigationsBlocked as string[]).filter((id) => !next.MitigationsBlocked.includes(id));
+      next.MitigationsBlocked = [...next.MitigationsBlocked, ...missing];
+      return { state: next, changed: missing.length > 0 };
     }
     case 'remove-rewrite-rule': {
       next.RewriteRules = next.RewriteRules.filter((r) => !(lower(r.Name) === lower(step.args.name) && r.Location === step.args.location));
@@ -89,8 +98,11 @@ test('the contracts.md example: back up, block M2 (whole list), remove the outbo
   assert.deepEqual([p.server, p.mitigation], ['EX01', 'M2.1.0']);
   assert.match(p.title, /M2\.1\.0/);
   assert.deepEqual(p.steps.map((s) => s.kind), ['backup-config', 'block-mitigation', 'remove-rewrite-rule', 'verify']);
-  const [backup, block, remove] = p.steps;
-  assert.deepEqual(block!.args, { identity: 'EX01', family: 'M2', mitigationsBlocked: ['M2'] });
+  const [backup, block, remove, verify] = p.steps;
+  assert.deepEqual(backup!.args, { location: 'Default Web Site/owa', configFile: 'web.config' });
+  assert.deepEqual(block!.args, { mitigation: 'M2', mitigationsBlocked: ['M2'] });
+  assert.deepEqual(remove!.args, { name: 'EEMS M2.1 OWA CSP - outbound', direction: 'outbound', location: 'Default Web Site/owa', configFile: 'web.config' });
+  assert.deepEqual(verify!.args, { mitigation: 'M2', absentRules: ['EEMS M2.1 OWA CSP - outbound'], expectBlocked: ['M2'] });
   assert.equal(block!.powershell, "Set-ExchangeServer -Identity EX01 -MitigationsBlocked @('M2')");
   assert.deepEqual(
     [remove!.args.name, remove!.args.location, remove!.args.configFile, remove!.args.direction],
@@ -102,7 +114,7 @@ test('the contracts.md example: back up, block M2 (whole list), remove the outbo
   );
   assert.equal(backup!.args.configFile, 'web.config');
   assert.match(backup!.powershell, /Get-WebConfigFile -PSPath 'IIS:\\Sites\\Default Web Site\\owa'/);
-  assert.match(backup!.powershell, /Test-Path/, 'a second backup run does nothing');
+  assert.match(backup!.powershell, /\.bak' -f \$f, \(Get-Date\)/, 'like run-step.ps1: a timestamped copy, so a second run never overwrites the first backup');
   assert.ok(p.steps.every((s) => s.server === 'EX01' && s.description.length > 0));
   assert.ok(p.warnings.some((w) => /stays in MitigationsBlocked/.test(w)));
   assert.ok(p.warnings.some((w) => /restarts that IIS application/.test(w)));
@@ -130,6 +142,10 @@ test('an orphan artefact is removed without blocking (EEMS already dropped it)',
   const p = plan(serverOf('every-verdict.json', 'EX-ORPHAN'), 'M2');
   assert.deepEqual(p.steps.map((s) => s.kind), ['backup-config', 'remove-rewrite-rule', 'remove-rewrite-rule', 'verify']);
   assert.match(p.title, /leftover M2/);
+  assert.deepEqual(p.steps.at(-1)!.args, {
+    mitigation: 'M2',
+    absentRules: ['EEMS M2.1 OWA CSP - outbound', 'EEMS M2.1 OWA SPA HTML shell - precondition'],
+  }, 'nothing to block, so nothing to expect blocked');
 });
 
 test('a half-finished removal resumes: blocked, fix installed, only the preCondition left', () => {
@@ -264,6 +280,33 @@ test('planOrgReenable: one command, then a check', () => {
   assert.deepEqual(p.steps.map((s) => s.kind), ['set-org-mitigations-enabled', 'verify']);
   assert.equal(p.steps[0]!.powershell, 'Set-OrganizationConfig -MitigationsEnabled $true');
   assert.deepEqual(p.steps[0]!.args, { enabled: true });
+  assert.deepEqual([p.steps[1]!.server, p.steps[1]!.args], [null, { orgMitigationsEnabled: true }]);
+  assertCanonical(p);
   assert.equal(planOrgReenable().id, p.id);
   assert.ok(p.warnings.some((w) => /every mitigation/.test(w)));
+});
+
+test('a rule name no host would accept makes the plan refuse with the field named, not a plan that cannot run', () => {
+  const base = loadState('contracts-example.json').servers[0]!;
+  const s: ServerState = { ...base, RewriteRules: base.RewriteRules.map((r) => ({ ...r, Location: '../../Windows' })) };
+  const verdict = judgeServer(s, kb).find((v) => v.id === 'M2.1.0')!;
+  const result = planRemoval(s, verdict, kb);
+  assert.equal(result.ok, false);
+  assert.match(result.ok ? '' : result.error, /^The plan for M2\.1\.0 on EX01 cannot be run: backup-config args\.location: must be an IIS location/);
+});
+
+test('every plan of every fixture server follows the step contract', () => {
+  let plans = 0;
+  for (const file of ['contracts-example.json', 'every-verdict.json', 'pool-service.json']) {
+    const knowledge = file === 'pool-service.json' ? (applyKnowledgeOverride(kb, JSON.parse(readFileSync(fixture('kb', 'overrides', 'good.json'), 'utf8'))) as { value: KnowledgeBase }).value : kb;
+    for (const server of loadState(file).servers) {
+      for (const verdict of judgeServer(server, knowledge)) {
+        const result = planRemoval(server, verdict, knowledge);
+        if (!result.ok) continue;
+        assertCanonical(result.plan);
+        plans += 1;
+      }
+    }
+  }
+  assert.ok(plans >= 6, `only ${plans} plans were built`);
 });

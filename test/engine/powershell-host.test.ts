@@ -2,7 +2,12 @@ import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
 import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
+import { parseStepArgs, stepArgsSchemas } from '../../main/core/action-steps.js';
+import { defaultKnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
+import { parseStateDocument } from '../../main/core/parsers/state-document.js';
 import type { ActionStep } from '../../main/core/ports.js';
+import { planOrgReenable, planRemoval } from '../../main/core/removal-plan.js';
+import { judgeServer } from '../../main/core/staleness.js';
 import { settingsSchema, type Settings } from '../../main/engine/settings/settings-schema.js';
 import { createPowerShellHost, HostCallError, powershellArgs, type PowerShellHostOptions } from '../../main/engine/hosts/powershell-host.js';
 import { resolveScriptsDir, SCRIPT_NAMES } from '../../main/engine/hosts/scripts-dir.js';
@@ -63,6 +68,14 @@ describe('the bundled scripts', () => {
       assert.match(text, /NOT RUN HERE/, `${name} says it was not run here`);
       assert.doesNotMatch(text, /Invoke-Expression|\biex\b/i, `${name} never evaluates text as code`);
     }
+  });
+
+  it('run-step.ps1 reads exactly the argument keys of the step contract (main/core/action-steps.ts)', () => {
+    const text = readFileSync(join(resolveScriptsDir(), SCRIPT_NAMES.run), 'utf8');
+    const read = new Set([...text.matchAll(/(?:\.args|\$a)\.([A-Za-z]+)/g)].map((m) => m[1]!));
+    const contract = new Set(Object.values(stepArgsSchemas).flatMap((schema) => Object.keys(schema.shape)));
+    assert.deepEqual([...read].filter((key) => !contract.has(key)), [], 'no key outside the contract');
+    assert.deepEqual([...contract].filter((key) => !read.has(key)), [], 'every key of the contract is read');
   });
 });
 
@@ -295,13 +308,15 @@ describe('PowerShell host: run', () => {
   it('refuses a hostile mitigation ID or server before anything is started', async () => {
     const dir = scriptsDir(envelopeControl('run-step.ps1', done));
     const block = (ids: string[], server = 'EX01'): ActionStep => ({
-      kind: 'block-mitigation', server, args: { mitigationsBlocked: ids }, description: 'Block M2', powershell: 'Set-ExchangeServer ...',
+      kind: 'block-mitigation', server, args: { mitigation: 'M2', mitigationsBlocked: ids }, description: 'Block M2', powershell: 'Set-ExchangeServer ...',
     });
     const byId = await host(dir).run(block(['M2', 'M2.1$(calc)']));
     assert.equal(byId.ok, false);
     assert.equal(byId.changed, false);
-    assert.match(byId.message, /^The step "Block M2" was refused before anything ran: args\.mitigationsBlocked\[1\] must be a mitigation ID/);
+    assert.match(byId.message, /^The step "Block M2" was refused before anything ran: args\.mitigationsBlocked\[1\]: must be a mitigation ID/);
     for (const bad of hostile) assert.match((await host(dir).run(block(['M2'], bad))).message, /was refused before anything ran/);
+    const variant = await host(dir).run({ ...block(['M2']), args: { identity: 'EX01', family: 'M2', mitigationsBlocked: ['M2'] } });
+    assert.match(variant.message, /was refused before anything ran: args: "identity", "family" are not arguments of block-mitigation\. Nothing was changed/);
     const unknownKind = await host(dir).run({ ...block(['M2']), kind: 'format-disk' as ActionStep['kind'] });
     assert.match(unknownKind.message, /is not one EEMS Watch knows/);
     assert.equal(receivedCalls(dir).length, 0);
@@ -313,6 +328,35 @@ describe('PowerShell host: run', () => {
     assert.deepEqual(result, { ok: true, changed: false, message: 'Already True.' });
     const request = JSON.parse(receivedCalls(dir)[0]!.stdin);
     assert.deepEqual(request.step, { kind: 'set-org-mitigations-enabled', server: null, args: { enabled: true } });
+  });
+
+  it('receives exactly the canonical args of a real removal plan and of the re-enable plan on stdin', async () => {
+    const kb = defaultKnowledgeBase();
+    const parsed = parseStateDocument(JSON.parse(readFileSync(fixture('kb', 'contracts-example.json'), 'utf8')));
+    assert.ok(parsed.ok);
+    const ex01 = parsed.value.servers[0]!;
+    const verdict = judgeServer(ex01, kb).find((v) => v.verdict === 'stale-applied')!;
+    const removal = planRemoval(ex01, verdict, kb);
+    assert.ok(removal.ok, removal.ok ? '' : removal.error);
+    const steps = [...removal.plan.steps, ...planOrgReenable().steps];
+    assert.deepEqual(steps.map((s) => s.kind), ['backup-config', 'block-mitigation', 'remove-rewrite-rule', 'verify', 'set-org-mitigations-enabled', 'verify']);
+    const dir = scriptsDir(envelopeControl('run-step.ps1', done));
+    for (const step of steps) {
+      const result = await host(dir).run(step);
+      assert.ok(result.ok, `${step.kind}: ${result.message}`);
+    }
+    const received = receivedCalls(dir).map((c) => JSON.parse(c.stdin) as { step: unknown; computerName: string | null });
+    assert.equal(received.length, steps.length, 'every step reached the script');
+    received.forEach((request, i) => {
+      const step = steps[i]!;
+      assert.deepEqual(request.step, { kind: step.kind, server: step.server, args: step.args }, `${step.kind}: the args arrive as the plan wrote them`);
+      assert.ok(parseStepArgs(request.step as ActionStep).ok);
+      assert.equal(request.computerName, step.server ? 'ex01.contoso.com' : null);
+    });
+    const blockArgs = received[1]!.step as { args: Record<string, unknown> };
+    assert.deepEqual(blockArgs.args, { mitigation: 'M2', mitigationsBlocked: ['M2'] });
+    const verifyArgs = received[5]!.step as { server: string | null; args: Record<string, unknown> };
+    assert.deepEqual([verifyArgs.server, verifyArgs.args], [null, { orgMitigationsEnabled: true }]);
   });
 
   it('reports a result without the expected fields, and a failed script, as not ok', async () => {

@@ -4,53 +4,12 @@
  * ever spliced into script text. Names that end up in a path, an XPath or an -Identity are still
  * checked against a strict pattern first, so a bad value is refused with a sentence instead.
  */
-import { z } from 'zod';
+import { isOrganisationStep, parseStepArgs, stepArgsSchemas } from '../../core/action-steps.js';
 import type { ActionStep, ActionStepKind } from '../../core/ports.js';
 import { serverNameSchema, type Settings } from '../settings/settings-schema.js';
 
-/** Mitigation IDs as EEMS writes them: "PING1", "M1", "M2.1.0". */
-export const mitigationIdSchema = z
-  .string()
-  .regex(/^[A-Za-z][A-Za-z0-9._-]{0,31}$/, 'must be a mitigation ID such as M2.1.0: letters, digits, ".", "_" and "-" only');
-
-/** IIS application pool and Windows service names ("MSExchangeOWAAppPool", "MSExchangeMitigation"). */
-const iisOrServiceName = z
-  .string()
-  .regex(/^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$/, 'must be an app pool or service name: letters, digits, spaces, ".", "_" and "-" only');
-
-/** IIS locations: "Default Web Site/owa", or "Server" / "" for applicationHost.config itself. */
-const iisLocation = z
-  .string()
-  .regex(/^(|[A-Za-z0-9][A-Za-z0-9 ._/-]{0,255})$/, 'must be an IIS location such as "Default Web Site/owa"');
-
-/**
- * Rule names are free text in IIS, so they are not narrowed: they travel only as data (the script
- * matches them with -AtElement @{ name = ... }). Control characters are still refused.
- */
-// eslint-disable-next-line no-control-regex
-const ruleName = z.string().min(1).max(256).regex(/^[^\u0000-\u001f\u007f]+$/, 'must not contain control characters');
-
-const configFile = z.enum(['web.config', 'applicationHost.config']);
-
-/** The arguments each step kind takes (what run-step.ps1 reads from step.args). */
-export const stepArgsSchemas: Record<ActionStepKind, z.ZodType> = {
-  'backup-config': z.object({ location: iisLocation, configFile }),
-  'block-mitigation': z.object({ mitigation: mitigationIdSchema.optional(), mitigationsBlocked: z.array(mitigationIdSchema).min(1) }),
-  'remove-rewrite-rule': z.object({
-    name: ruleName,
-    direction: z.enum(['inbound', 'outbound', 'precondition']),
-    location: iisLocation,
-    configFile,
-  }),
-  'start-app-pool': z.object({ name: iisOrServiceName }),
-  'start-service': z.object({ name: iisOrServiceName }),
-  'set-org-mitigations-enabled': z.object({ enabled: z.boolean() }),
-  'set-server-mitigations-enabled': z.object({ enabled: z.boolean() }),
-  'verify': z.object({ mitigation: mitigationIdSchema.optional() }),
-};
-
-/** The kinds that act on one server (the others act on the organisation). */
-const ORG_KINDS: ReadonlySet<ActionStepKind> = new Set(['set-org-mitigations-enabled']);
+// The step-argument contract lives in core (one shape per kind, shared with removal-plan.ts and the lab).
+export { mitigationIdSchema, stepArgsSchemas } from '../../core/action-steps.js';
 
 /** The request document every script reads from stdin. */
 export interface ScriptRequest {
@@ -85,24 +44,21 @@ export function checkServerName(name: unknown): Checked<string> {
 
 /** Check a plan step (kind, server, arguments) before it is sent to run-step.ps1. */
 export function checkStep(step: ActionStep): Checked<NonNullable<ScriptRequest['step']>> {
-  const schema = stepArgsSchemas[step.kind];
-  if (!schema) return { ok: false, error: `The step kind ${printable(step.kind)} is not one EEMS Watch knows; nothing was run.` };
+  if (!Object.hasOwn(stepArgsSchemas, step.kind)) return { ok: false, error: `The step kind ${printable(step.kind)} is not one EEMS Watch knows; nothing was run.` };
   let server: string | null = null;
-  if (!ORG_KINDS.has(step.kind)) {
+  if (!isOrganisationStep(step)) {
     const checked = checkServerName(step.server);
     if (!checked.ok) return checked;
     server = checked.value;
   }
-  const args = schema.safeParse(step.args ?? {});
-  if (!args.success) {
-    const issue = args.error.issues[0];
-    const where = `args${(issue?.path ?? []).map((key) => (typeof key === 'number' ? `[${key}]` : `.${String(key)}`)).join('')}`;
+  const parsed = parseStepArgs({ ...step, server });
+  if (!parsed.ok) {
     return {
       ok: false,
-      error: `The step "${step.description}" was refused before anything ran: ${where} ${issue?.message ?? 'is not valid'}. Nothing was changed; rebuild the plan from a fresh collection.`,
+      error: `The step "${step.description}" was refused before anything ran: ${parsed.error} Nothing was changed; rebuild the plan from a fresh collection.`,
     };
   }
-  return { ok: true, value: { kind: step.kind, server, args: args.data as Record<string, unknown> } };
+  return { ok: true, value: { kind: step.kind, server, args: parsed.step.args as Record<string, unknown> } };
 }
 
 /** The computer to reach for a server: its configured FQDN, else its name. */

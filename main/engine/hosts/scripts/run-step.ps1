@@ -7,7 +7,8 @@
 # Started by EEMS Watch as
 #   powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File run-step.ps1
 # with the request as JSON on stdin: { mode, connectionUris, authentication, computerName,
-#   step: { kind, server, args } } (the args of each kind: host-request.ts, stepArgsSchemas).
+#   step: { kind, server, args } } (the args of each kind: main/core/action-steps.ts, stepArgsSchemas;
+#   checked by the host before this script starts, and checked again here where they reach a cmdlet).
 # Prints {"ok":true,"result":{ok,changed,message,backupPath?}} or {"ok":false,"error":"<sentence>"}.
 
 . (Join-Path $PSScriptRoot 'eems-common.ps1')
@@ -18,7 +19,7 @@ $PoolOrServicePattern = '^[A-Za-z0-9][A-Za-z0-9 ._-]{0,127}$'
 # IIS and Windows service steps run ON the server. Data only through the parameters; the rule name
 # is free text and is only ever compared or passed as -AtElement data.
 $onServer = {
-    param([string]$Kind, [string]$Name, [string]$Direction, [string]$Location, [string]$ConfigFile)
+    param([string]$Kind, [string]$Name, [string]$Direction, [string]$Location, [string]$ConfigFile, [string]$StartType)
     $ErrorActionPreference = 'Stop'
     function Get-ConfigPath {
         if ($ConfigFile -eq 'applicationHost.config') { return (Join-Path $env:windir 'System32\inetsrv\config\applicationHost.config') }
@@ -76,8 +77,10 @@ $onServer = {
         'start-service' {
             $service = Get-Service -Name $Name
             if ([string]$service.Status -eq 'Running') { return @{ ok = $true; changed = $false; message = "The service $Name already runs." } }
-            # A service mitigation disables the service. INFERRED: Automatic is what Exchange services use.
-            if ([string]$service.StartType -eq 'Disabled') { Set-Service -Name $Name -StartupType Automatic }
+            # A service mitigation disables the service; the plan says which start type to restore
+            # (INFERRED: Automatic is what Exchange services use, so that is the fallback).
+            if ($StartType -and [string]$service.StartType -ne $StartType) { Set-Service -Name $Name -StartupType $StartType }
+            elseif ([string]$service.StartType -eq 'Disabled') { Set-Service -Name $Name -StartupType Automatic }
             Start-Service -Name $Name
             return @{ ok = $true; changed = $true; message = "Started the service $Name." }
         }
@@ -87,6 +90,13 @@ $onServer = {
 
 function Invoke-EemsExchangeStep($Step) {
     $kind = [string]$Step.kind
+    if ($kind -eq 'verify' -and -not $Step.server) {
+        $expected = $Step.args.orgMitigationsEnabled
+        if (-not ($expected -is [bool])) { throw 'args.orgMitigationsEnabled must be true or false.' }
+        $actual = (Get-OrganizationConfig).MitigationsEnabled
+        if ($actual -ne $expected) { return @{ ok = $false; changed = $false; message = "The organisation's MitigationsEnabled is $actual, not $expected. Run the plan again." } }
+        return @{ ok = $true; changed = $false; message = "The organisation's MitigationsEnabled is $actual, as expected." }
+    }
     if ($kind -eq 'set-org-mitigations-enabled') {
         if (-not ($Step.args.enabled -is [bool])) { throw 'args.enabled must be true or false.' }
         if ((Get-OrganizationConfig).MitigationsEnabled -eq $Step.args.enabled) { return @{ ok = $true; changed = $false; message = "The organisation's MitigationsEnabled is already $($Step.args.enabled)." } }
@@ -101,7 +111,7 @@ function Invoke-EemsExchangeStep($Step) {
             $wanted = ConvertTo-EemsStringList $Step.args.mitigationsBlocked
             foreach ($id in $wanted) { $null = Assert-EemsName $id $script:MitigationIdPattern 'mitigation ID' }
             $missing = @($wanted | Where-Object { $current -notcontains $_ })
-            if ($missing.Count -eq 0) { return @{ ok = $true; changed = $false; message = "$name already blocks $($wanted -join ', ')." } }
+            if ($missing.Count -eq 0) { return @{ ok = $true; changed = $false; message = "$name already blocks $([string]$Step.args.mitigation) ($($current -join ', '))." } }
             # The value replaces the list: keep what is blocked already, so a block added since the
             # plan was made is not lost.
             $list = [string[]]@(@($current) + @($missing))
@@ -117,7 +127,14 @@ function Invoke-EemsExchangeStep($Step) {
         'verify' {
             $applied = ConvertTo-EemsStringList $server.MitigationsApplied
             $blocked = ConvertTo-EemsStringList $server.MitigationsBlocked
-            return @{ ok = $true; changed = $false; message = "$name MitigationsApplied: $($applied -join ', '); MitigationsBlocked: $($blocked -join ', '). The next collection checks the artefacts." }
+            $expect = ConvertTo-EemsStringList $Step.args.expectBlocked
+            $notBlocked = @($expect | Where-Object { $blocked -notcontains $_ })
+            if ($notBlocked.Count -gt 0) { return @{ ok = $false; changed = $false; message = "$name does not block $($notBlocked -join ', ') (MitigationsBlocked: $($blocked -join ', ')). Run the plan again." } }
+            # args.absentRules: each remove-rewrite-rule step already re-read its file after the
+            # removal; the next collection checks the rules again (verifyRemoval), so they are only named here.
+            $rules = ConvertTo-EemsStringList $Step.args.absentRules
+            $tail = if ($rules.Count -gt 0) { " The next collection checks that $($rules -join ', ') is gone." } else { '' }
+            return @{ ok = $true; changed = $false; message = "$name MitigationsApplied: $($applied -join ', '); MitigationsBlocked: $($blocked -join ', ').$tail" }
         }
     }
     throw "The step kind '$kind' is not one this script knows; nothing was run."
@@ -135,7 +152,8 @@ try {
         if ($kind -eq 'backup-config' -or $kind -eq 'remove-rewrite-rule') { $null = Assert-EemsName ([string]$a.location) $LocationPattern 'IIS location' }
         if ($kind -eq 'remove-rewrite-rule' -and @('inbound', 'outbound', 'precondition') -notcontains [string]$a.direction) { throw 'args.direction must be inbound, outbound or precondition.' }
         if (@('backup-config', 'remove-rewrite-rule') -contains $kind -and @('web.config', 'applicationHost.config') -notcontains [string]$a.configFile) { throw 'args.configFile must be web.config or applicationHost.config.' }
-        $r = Invoke-EemsOnServer ([string]$request.computerName) $onServer @($kind, [string]$a.name, [string]$a.direction, [string]$a.location, [string]$a.configFile)
+        if ($kind -eq 'start-service' -and $a.startType -and @('Automatic', 'Manual') -notcontains [string]$a.startType) { throw 'args.startType must be Automatic or Manual.' }
+        $r = Invoke-EemsOnServer ([string]$request.computerName) $onServer @($kind, [string]$a.name, [string]$a.direction, [string]$a.location, [string]$a.configFile, [string]$a.startType)
         # Rebuilt from known fields only: remoting adds PSComputerName and RunspaceId to what comes back.
         $result = @{ ok = [bool]$r.ok; changed = [bool]$r.changed; message = [string]$r.message }
         if ($r.backupPath) { $result.backupPath = [string]$r.backupPath }
