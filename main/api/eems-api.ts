@@ -7,6 +7,11 @@
  * The renderer imports this file with `import type` only.
  */
 import { z } from 'zod';
+import type { Alert, Diagnosis, MitigationVerdict, OverallStatus, AdminAuditEntry } from '../core/model.js';
+import type { ActionStepKind } from '../core/ports.js';
+import type { Settings } from '../engine/settings/settings-schema.js';
+
+export type { Settings };
 
 const serverName = z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$/, 'a server name: letters, digits, ".", "_" and "-"');
 const mitigationId = z.string().regex(/^[A-Za-z][A-Za-z0-9]{0,15}(\.[0-9]{1,4}){0,3}$/, 'a mitigation id such as M2 or M2.1.0');
@@ -29,7 +34,8 @@ export const API_METHODS = {
   planRemoval: z.object({ server: serverName, mitigation: mitigationId }).strict(),
   planOrgReenable: z.object({}).strict(),
   runPlan: z.object({ planId: z.string().min(1).max(200), confirm: z.literal(true) }).strict(),
-  getHeartbeat: z.object({ server: serverName, days: z.number().int().min(1).max(31).optional() }).strict(),
+  /** Without a server: every server. */
+  getHeartbeat: z.object({ server: serverName.optional(), days: z.number().int().min(1).max(31).optional() }).strict(),
   getDiagnostics: z.object({ server: serverName.optional() }).strict(),
   verifyFeed: z.object({ xml: z.string().min(1).max(5 * 1024 * 1024), at: isoTime.optional() }).strict(),
   getSettings: z.object({}).strict(),
@@ -55,7 +61,8 @@ export type ApiEvent =
   | { type: 'alerts-changed' }
   | { type: 'poll-progress'; polling: boolean; server?: string }
   | { type: 'plan-progress'; planId: string; step: number; status: 'running' | 'done' | 'failed'; message: string }
-  | { type: 'open-alert'; alertId: string };
+  | { type: 'open-alert'; alertId: string }
+  | { type: 'settings-changed' };
 
 /** What serves the API: one object over the engine, used by both transports. */
 export interface ApiService {
@@ -77,3 +84,202 @@ export function parseApiCall(method: unknown, input: unknown): { ok: true; metho
   }
   return { ok: true, method: method as ApiMethod, input: parsed.data };
 }
+
+// ---------------------------------------------------------------------------------------------
+// Outputs: what each method resolves to (the `value` of an ok result). Times are ISO 8601 UTC;
+// the UI shows their age against `generatedAt`, so every figure says how old it is.
+
+/** A mitigation on a server: the verdict plus what it is for, in words from the knowledge base. */
+export interface MitigationView extends MitigationVerdict {
+  title: string | null;
+  cve: string | null;
+  protectsAgainst: string | null;
+  userImpact: string | null;
+}
+
+/** The build of a server, named ("2019 CU15 Jun26SU") with where the number came from. */
+export interface BuildView {
+  short: string;
+  label: string;
+  version: string | null;
+  source: 'ExSetup' | 'AdminDisplayVersion' | 'none';
+  note: string | null;
+  exact: boolean;
+}
+
+/** The last failed fetch of the mitigation service on a server, explained. */
+export interface FetchErrorView {
+  message: string;
+  at: string | null;
+  diagnosis: Diagnosis | null;
+  /** True while fetches still fail; false when it cleared (kept for the diagnostics page). */
+  ongoing: boolean;
+}
+
+/** One row of the Servers view. */
+export interface ServerView {
+  name: string;
+  fqdn: string | null;
+  build: BuildView;
+  /** The server's own MitigationsEnabled. */
+  mitigationsEnabled: boolean | null;
+  /** The org and server settings combined, as HealthChecker words it. */
+  effective: 'enabled' | 'disabled-org' | 'disabled-server' | 'disabled' | 'unknown';
+  service: { Status: string; StartType: string } | null;
+  lastCycleAt: string | null;
+  collectedAt: string | null;
+  status: OverallStatus;
+  statusText: string;
+  /** Why the server could not be read, when it could not. */
+  error: string | null;
+  lastFetchError: FetchErrorView | null;
+  applied: string[];
+  blocked: string[];
+  mitigations: MitigationView[];
+}
+
+export interface Overview {
+  generatedAt: string;
+  collectedAt: string | null;
+  lastPollAt: string | null;
+  polling: boolean;
+  status: OverallStatus;
+  organization: { MitigationsEnabled: boolean | null };
+  servers: ServerView[];
+  openAlerts: number;
+}
+
+/** An alert from the journal with what the admin did about it. */
+export interface AlertView extends Alert {
+  acked: boolean;
+  ackedAt: string | null;
+  snoozedUntil: string | null;
+}
+
+/** The outcome of one plan step. */
+export interface StepView {
+  index: number;
+  kind: ActionStepKind;
+  server: string | null;
+  description: string;
+  /** The exact PowerShell the step runs (shown, never executed as text). */
+  powershell: string;
+  status: 'pending' | 'running' | 'done' | 'failed';
+  changed: boolean | null;
+  message: string | null;
+}
+
+/** How a plan run ended. */
+export interface PlanResultView {
+  ok: boolean;
+  /** True when the state read after the run confirms the change (verifyRemoval). */
+  verified: boolean;
+  message: string;
+  /** 0-based index of the step that failed, or null. */
+  failedStep: number | null;
+  /** In words: what the server looks like after a failure (what was done, what was not). */
+  serverLeft: string | null;
+  finishedAt: string;
+}
+
+export interface PlanView {
+  id: string;
+  server: string | null;
+  mitigation: string | null;
+  title: string;
+  warnings: string[];
+  steps: StepView[];
+  createdAt: string;
+  state: 'ready' | 'running' | 'succeeded' | 'failed';
+  /** How many times it was run (a failed run can be resumed). */
+  runs: number;
+  result: PlanResultView | null;
+}
+
+/** An action in the audit journal: who ran which plan, and how it ended. */
+export interface ActionView {
+  id: string;
+  time: string;
+  planId: string;
+  title: string;
+  server: string | null;
+  mitigation: string | null;
+  ok: boolean;
+  message: string;
+  steps: { index: number; kind: string; ok: boolean; changed: boolean; message: string }[];
+}
+
+export interface AlertList {
+  alerts: AlertView[];
+  actions: ActionView[];
+  total: number;
+}
+
+export type HeartbeatCellState = 'ok' | 'missed' | 'future' | 'no-data';
+
+export interface HeartbeatView {
+  server: string;
+  lastCycleAt: string | null;
+  missed: number;
+  /** Oldest first; each day has 24 UTC hours. */
+  days: { date: string; hours: { hour: number; cycles: number; state: HeartbeatCellState }[] }[];
+}
+
+export interface DiagnosticsView {
+  servers: { name: string; error: string | null; lastFetchError: FetchErrorView | null }[];
+  organization: {
+    MitigationsEnabled: boolean | null;
+    /** Who changed the Mitigations* settings, and when (Search-AdminAuditLog entries). */
+    drift: AdminAuditEntry[];
+  };
+}
+
+/** The verify-feed document (contracts.md, eems-watch verify-feed). */
+export interface FeedVerificationView {
+  verdict: 'valid' | 'invalid';
+  reasons: { code: string; message: string }[];
+  signatureValid: boolean;
+  chain: { subject: string; issuer: string; notBefore: string; notAfter: string; sha256: string }[];
+  checkedAt: string;
+  configs: { id: string; desc: string; actions: { type: string; scope: string; desc: string; value: string }[] }[];
+}
+
+export interface ExportFile {
+  filename: string;
+  mime: string;
+  content: string;
+}
+
+/** The value each method resolves to. */
+export interface ApiOutputs {
+  getOverview: Overview;
+  listAlerts: AlertList;
+  ackAlert: AlertView;
+  snoozeAlert: AlertView;
+  pollNow: { polledAt: string; status: OverallStatus };
+  planRemoval: PlanView;
+  planOrgReenable: PlanView;
+  runPlan: PlanView;
+  getHeartbeat: { generatedAt: string; servers: HeartbeatView[] };
+  getDiagnostics: DiagnosticsView;
+  verifyFeed: FeedVerificationView;
+  getSettings: Settings;
+  updateSettings: Settings;
+  exportData: ExportFile;
+}
+
+export type ApiOutput<M extends ApiMethod> = ApiOutputs[M];
+
+/**
+ * The bridge the renderer talks to: the HTTP client, or an adapter over the Electron preload's
+ * window.eemsApi (one function per method plus subscribe: see PreloadApi).
+ */
+export interface EemsApiBridge {
+  call<M extends ApiMethod>(method: M, input: ApiInput<M>): Promise<ApiResult<ApiOutput<M>>>;
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+}
+
+/** What the Electron preload exposes as window.eemsApi (main/app/preload.cts). */
+export type PreloadApi = { [M in ApiMethod]: (input: ApiInput<M>) => Promise<ApiResult<ApiOutput<M>>> } & {
+  subscribe(listener: (event: ApiEvent) => void): () => void;
+};

@@ -1,0 +1,174 @@
+/**
+ * The one ApiService over the engine: every EemsApi method, whichever transport carries it.
+ * Inputs arrive already checked by parseApiCall (the transports call it); this object checks
+ * them again anyway, so a transport that forgets cannot skip validation. Results, never throws.
+ */
+import { planOrgReenable, planRemoval } from '../core/removal-plan.js';
+import type { KnowledgeBase } from '../core/knowledge/knowledge-base.js';
+import type { Clock, HostPort } from '../core/ports.js';
+import { verifyFeed } from '../core/feed/verify-feed.js';
+import type { Engine } from '../engine/engine-types.js';
+import type { JournalRecord } from '../engine/journal.js';
+import type { Settings } from '../engine/settings/settings-schema.js';
+import { parseApiCall, type ActionView, type AlertView, type ApiError, type ApiEvent, type ApiInput, type ApiMethod, type ApiOutputs, type ApiResult, type ApiService } from './eems-api.js';
+import { exportServers, exportTimeline } from './export-data.js';
+import { createPlanRunner } from './plan-runner.js';
+import { buildDiagnostics, buildHeartbeat, buildOverview } from './views.js';
+
+/** Where settings are kept (conf in headless mode, electron-store in the app, a config file). */
+export interface SettingsPort {
+  get(): Settings;
+  update(next: unknown): { ok: true; value: Settings } | { ok: false; error: string };
+}
+
+export interface ApiServiceDeps {
+  engine: Engine;
+  host: HostPort;
+  knowledge: KnowledgeBase;
+  clock: Clock;
+  settings: SettingsPort;
+  /** Extra PEM roots for verifyFeed (a private lab's test PKI). */
+  trustedRoots?: string[];
+}
+
+type Handler<M extends ApiMethod> = (input: ApiInput<M>) => Promise<ApiResult<ApiOutputs[M]>>;
+
+const fail = (code: ApiError['code'], message: string): { ok: false; error: ApiError } => ({ ok: false, error: { code, message } });
+const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
+
+function toAlertView(a: AlertView): AlertView {
+  return { id: a.id, kind: a.kind, severity: a.severity, server: a.server, mitigation: a.mitigation, title: a.title, body: a.body, diagnosis: a.diagnosis, time: a.time, acked: a.acked, ackedAt: a.ackedAt, snoozedUntil: a.snoozedUntil };
+}
+
+/** Action records as the timeline shows them: a 'started' record only when its run never ended. */
+function toActionViews(records: JournalRecord[]): ActionView[] {
+  const actions = records.filter((r): r is Extract<JournalRecord, { type: 'action' }> => r.type === 'action');
+  const ended = new Set(actions.filter((r) => r.action.status !== 'started').map((r) => String(r.action.runId ?? '')));
+  return actions
+    .filter((r) => r.action.status !== 'started' || !ended.has(String(r.action.runId ?? '')))
+    .map((r) => {
+      const a = r.action;
+      const steps = Array.isArray(a.steps) ? (a.steps as ActionView['steps']) : [];
+      return {
+        id: `${a.planId ?? 'action'}:${String(a.runId ?? r.at)}:${a.status}`,
+        time: r.at,
+        planId: a.planId ?? '',
+        title: a.title,
+        server: a.server,
+        mitigation: a.mitigation,
+        ok: a.status === 'done',
+        message: a.status === 'started' ? `Started and never finished (EEMS Watch stopped during the run). ${a.message}` : a.message,
+        steps,
+      };
+    })
+    .reverse();
+}
+
+/** Create the service. */
+export function createApiService(deps: ApiServiceDeps): ApiService {
+  const { engine, clock } = deps;
+  const listeners = new Set<(event: ApiEvent) => void>();
+  const emit = (event: ApiEvent): void => {
+    for (const listener of listeners) listener(event);
+  };
+  engine.on((event) => emit(event));
+
+  const plans = createPlanRunner({
+    host: deps.host,
+    journal: engine.journal,
+    clock,
+    knowledge: () => deps.knowledge,
+    emit,
+    recollect: async (server) => {
+      await engine.pollNow(server ?? undefined);
+      return engine.snapshot().state;
+    },
+  });
+
+  const findServer = (name: string) => engine.snapshot().servers.find((s) => s.name.toLowerCase() === name.toLowerCase()) ?? null;
+  const overview = async () => buildOverview(engine.snapshot(), deps.knowledge, await engine.journal.mutes(), clock.now());
+  const listAlerts = async (input: ApiInput<'listAlerts'>) => {
+    const filter = { server: input.server, kind: input.kind, severity: input.severity, limit: input.limit ?? 1000 };
+    const alerts = (await engine.journal.alerts(filter)).map(toAlertView);
+    const actions = input.kind || input.severity ? [] : toActionViews(await engine.journal.read({ types: ['action'], server: input.server, limit: filter.limit * 2 }));
+    return { alerts, actions, total: alerts.length + actions.length };
+  };
+  const findAlert = async (id: string) => (await engine.journal.alerts()).find((a) => a.id === id) ?? null;
+
+  const handlers: { [M in ApiMethod]: Handler<M> } = {
+    getOverview: async () => ok(await overview()),
+    listAlerts: async (input) => ok(await listAlerts(input)),
+    async ackAlert({ id }) {
+      if (!(await engine.journal.hasAlert(id))) return fail('not-found', `There is no alert ${id} in the journal.`);
+      await engine.journal.ack(id);
+      return ok(toAlertView((await findAlert(id))!));
+    },
+    async snoozeAlert({ id, until }) {
+      if (!(await engine.journal.hasAlert(id))) return fail('not-found', `There is no alert ${id} in the journal.`);
+      if (Date.parse(until) <= clock.now().getTime()) return fail('bad-request', 'The snooze must end in the future: pick a later time.');
+      await engine.journal.snooze(id, until);
+      return ok(toAlertView((await findAlert(id))!));
+    },
+    async pollNow({ server }) {
+      if (server && !findServer(server)) return fail('not-found', `${server} is not among the watched servers. Add it under Settings.`);
+      await engine.pollNow(server);
+      const snap = engine.snapshot();
+      return ok({ polledAt: snap.lastPollAt ?? clock.now().toISOString(), status: snap.status });
+    },
+    async planRemoval({ server, mitigation }) {
+      const snap = findServer(server);
+      if (!snap) return fail('not-found', `${server} is not among the watched servers.`);
+      if (!snap.state) return fail('conflict', `${server} has not been read yet: poll it first.`);
+      const wanted = mitigation.toLowerCase();
+      const verdict = snap.verdicts.find((v) => v.id.toLowerCase() === wanted) ?? snap.verdicts.find((v) => v.family.toLowerCase() === wanted);
+      if (!verdict) return fail('not-found', `${mitigation} is not on ${server} any more: poll again to refresh the view.`);
+      const planned = planRemoval(snap.state, verdict, deps.knowledge);
+      if (!planned.ok) return fail('conflict', planned.error);
+      return ok(plans.store(planned.plan));
+    },
+    planOrgReenable: async () => ok(plans.store(planOrgReenable())),
+    async runPlan({ planId }) {
+      const result = await plans.run(planId);
+      return result.ok ? ok(result.value) : fail(result.code, result.message);
+    },
+    async getHeartbeat({ server, days }) {
+      const snap = engine.snapshot();
+      const servers = server ? snap.servers.filter((s) => s.name.toLowerCase() === server.toLowerCase()) : snap.servers;
+      if (server && servers.length === 0) return fail('not-found', `${server} is not among the watched servers.`);
+      const now = clock.now();
+      return ok({ generatedAt: now.toISOString(), servers: servers.map((s) => buildHeartbeat(s, now, days ?? 7)) });
+    },
+    getDiagnostics: async ({ server }) => ok(buildDiagnostics(engine.snapshot(), server)),
+    async verifyFeed({ xml, at }) {
+      const result = verifyFeed(xml, { at: at ? new Date(at) : clock.now(), extraTrustedRoots: deps.trustedRoots });
+      return ok({ verdict: result.verdict, reasons: result.reasons, signatureValid: result.signatureValid, chain: result.chain, checkedAt: result.checkedAt, configs: result.configs });
+    },
+    getSettings: async () => ok(deps.settings.get()),
+    async updateSettings({ settings }) {
+      const result = deps.settings.update(settings);
+      if (!result.ok) return fail('bad-request', `The settings were not saved: ${result.error}.`);
+      emit({ type: 'settings-changed' });
+      return ok(result.value);
+    },
+    async exportData({ what, format }) {
+      if (what === 'servers') return ok(exportServers(await overview(), format));
+      return ok(exportTimeline(await listAlerts({ limit: 5000 }), clock.now().toISOString(), format));
+    },
+  };
+
+  return {
+    async call(method, input) {
+      const parsed = parseApiCall(method, input);
+      if (!parsed.ok) return parsed;
+      try {
+        return await (handlers[parsed.method] as Handler<ApiMethod>)(parsed.input as ApiInput<ApiMethod>);
+      } catch (error) {
+        return fail('failed', `${parsed.method} failed: ${(error as Error).message}`);
+      }
+    },
+    subscribe(listener) {
+      listeners.add(listener);
+      return () => listeners.delete(listener);
+    },
+  };
+}

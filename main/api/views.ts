@@ -1,0 +1,153 @@
+/**
+ * The read-only views of the API built from an engine snapshot: the Servers overview, the
+ * heartbeat grids and the diagnostics page. Pure functions of (snapshot, knowledge, mutes, now).
+ */
+import { formatBuild, nameBuild, serverBuild } from '../core/builds.js';
+import { findMitigation, type KnowledgeBase } from '../core/knowledge/knowledge-base.js';
+import type { AdminAuditEntry, Alert, OverallStatus, ServerState } from '../core/model.js';
+import type { EngineSnapshot, ServerSnapshot } from '../engine/engine-types.js';
+import type { BuildView, DiagnosticsView, FetchErrorView, HeartbeatCellState, HeartbeatView, MitigationView, Overview, ServerView } from './eems-api.js';
+
+/** Acknowledged alert ids and snooze ends (journal.mutes()). */
+export interface Mutes {
+  acked: ReadonlySet<string>;
+  snoozedUntil: ReadonlyMap<string, string>;
+}
+
+const RANK: Record<OverallStatus, number> = { ok: 0, unknown: 1, warning: 2, critical: 3 };
+
+function isMuted(alert: Alert, mutes: Mutes, now: Date): boolean {
+  if (mutes.acked.has(alert.id)) return true;
+  const until = mutes.snoozedUntil.get(alert.id);
+  return until !== undefined && Date.parse(until) > now.getTime();
+}
+
+function buildView(state: ServerState | null, kb: KnowledgeBase): BuildView {
+  if (!state) return { short: 'not read yet', label: 'not read yet', version: null, source: 'none', note: null, exact: false };
+  const sb = serverBuild(state);
+  if (!sb.build) return { short: 'unknown', label: 'unknown build', version: null, source: sb.source, note: sb.note, exact: false };
+  const name = nameBuild(sb.build, kb);
+  const nearest = name.exact ? null : `Not in the build table: named after the nearest known build below it.`;
+  return { short: name.short, label: name.label, version: formatBuild(sb.build), source: sb.source, note: [sb.note, nearest].filter(Boolean).join(' ') || null, exact: name.exact };
+}
+
+function fetchErrorView(s: ServerSnapshot): FetchErrorView | null {
+  const e = s.lastFetchError;
+  return e ? { message: e.text, at: e.time, diagnosis: e.diagnosis, ongoing: s.fetchFailures > 0 } : null;
+}
+
+function effective(org: boolean | null | undefined, server: boolean | null | undefined): ServerView['effective'] {
+  if (org === null || org === undefined || server === null || server === undefined) return 'unknown';
+  if (org && server) return 'enabled';
+  if (!org && !server) return 'disabled';
+  return org ? 'disabled-server' : 'disabled-org';
+}
+
+function mitigationViews(s: ServerSnapshot, kb: KnowledgeBase): MitigationView[] {
+  return s.verdicts.map((v) => {
+    const entry = findMitigation(kb, v.family) ?? findMitigation(kb, v.id);
+    return { ...v, title: entry?.title ?? null, cve: entry?.cve ?? null, protectsAgainst: entry?.protectsAgainst ?? null, userImpact: entry?.userImpact ?? null };
+  });
+}
+
+function serverStatus(s: ServerSnapshot, alerts: Alert[], mutes: Mutes, now: Date): { status: OverallStatus; text: string } {
+  const error = s.pollError ?? s.state?.Error ?? null;
+  if (!s.state && !error) return { status: 'unknown', text: 'not read yet' };
+  const open = alerts.filter((a) => a.server !== null && a.server.toLowerCase() === s.name.toLowerCase() && !isMuted(a, mutes, now));
+  let worst: OverallStatus = error ? 'critical' : 'ok';
+  for (const a of open) if (a.severity !== 'info' && RANK[a.severity] > RANK[worst]) worst = a.severity;
+  const texts = open.filter((a) => a.severity !== 'info').map((a) => a.title);
+  if (error) texts.unshift('cannot be read');
+  return { status: worst, text: texts.length > 0 ? texts.slice(0, 2).join('; ') + (texts.length > 2 ? ` (+${texts.length - 2})` : '') : 'fine' };
+}
+
+/** The Servers view of a snapshot. */
+export function buildOverview(snap: EngineSnapshot, kb: KnowledgeBase, mutes: Mutes, now: Date): Overview {
+  const org = snap.state?.organization.MitigationsEnabled ?? null;
+  const servers = snap.servers.map((s): ServerView => {
+    const status = serverStatus(s, snap.openAlerts, mutes, now);
+    const fetchError = fetchErrorView(s);
+    return {
+      name: s.name,
+      fqdn: s.state?.Fqdn ?? null,
+      build: buildView(s.state, kb),
+      mitigationsEnabled: s.state?.MitigationsEnabled ?? null,
+      effective: effective(org, s.state?.MitigationsEnabled),
+      service: s.state?.Service ?? null,
+      lastCycleAt: s.lastCycleAt,
+      collectedAt: s.collectedAt,
+      status: status.status,
+      statusText: status.text,
+      error: s.pollError ?? s.state?.Error ?? null,
+      lastFetchError: fetchError?.ongoing ? fetchError : null,
+      applied: s.state?.MitigationsApplied ?? [],
+      blocked: s.state?.MitigationsBlocked ?? [],
+      mitigations: mitigationViews(s, kb),
+    };
+  });
+  const openAlerts = snap.openAlerts.filter((a) => !isMuted(a, mutes, now)).length;
+  return { generatedAt: now.toISOString(), collectedAt: snap.state?.collectedAt ?? null, lastPollAt: snap.lastPollAt, polling: snap.polling, status: snap.status, organization: { MitigationsEnabled: org }, servers, openAlerts };
+}
+
+const HOUR_MS = 3_600_000;
+const DAY_MS = 24 * HOUR_MS;
+
+/**
+ * One server's last `days` days as 24 cells each. The snapshot gives per day the cycle count and
+ * the missing hours (hours wholly covered by the log with no cycle); hours not missing and past
+ * are seen, except the earliest ones of the first day when the count says fewer cycles ran than
+ * such hours (the log started that day): those are "no data". An approximation when a service
+ * restart fetched twice in one hour; the engine does not expose its per-hour bitmask.
+ */
+export function buildHeartbeat(s: ServerSnapshot, now: Date, days: number): HeartbeatView {
+  const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
+  const byDate = new Map(s.heartbeat.map((d) => [d.date, d]));
+  let missed = 0;
+  const out: HeartbeatView['days'] = [];
+  for (let i = days - 1; i >= 0; i -= 1) {
+    const dayStart = today - i * DAY_MS;
+    const date = new Date(dayStart).toISOString().slice(0, 10);
+    const record = byDate.get(date);
+    const missing = new Set(record?.missingHours ?? []);
+    const past = Array.from({ length: 24 }, (_, h) => dayStart + (h + 1) * HOUR_MS <= now.getTime());
+    const candidates = past.map((p, h) => p && !missing.has(h)).filter(Boolean).length;
+    let unseen = record ? Math.max(0, candidates - record.cycles) : candidates;
+    const hours = Array.from({ length: 24 }, (_, h) => {
+      let state: HeartbeatCellState;
+      if (missing.has(h)) state = 'missed';
+      else if (!past[h]) state = 'future';
+      else if (unseen > 0) {
+        unseen -= 1;
+        state = 'no-data';
+      } else state = 'ok';
+      if (state === 'missed') missed += 1;
+      return { hour: h, cycles: state === 'ok' ? 1 : 0, state };
+    });
+    out.push({ date, hours });
+  }
+  return { server: s.name, lastCycleAt: s.lastCycleAt, missed, days: out };
+}
+
+function isMitigationAudit(e: AdminAuditEntry): boolean {
+  return Object.keys(e.Parameters ?? {}).some((k) => /^Mitigations/i.test(k));
+}
+
+/** The Diagnostics view of a snapshot. */
+export function buildDiagnostics(snap: EngineSnapshot, server?: string): DiagnosticsView {
+  const wanted = snap.servers.filter((s) => !server || s.name.toLowerCase() === server.toLowerCase());
+  const org = snap.state?.organization as ({ MitigationsEnabled: boolean | null; AuditEntries?: AdminAuditEntry[] } | undefined);
+  const entries = [...(org?.AuditEntries ?? []), ...(snap.state?.servers ?? []).flatMap((s) => s.AuditEntries ?? [])].filter(isMitigationAudit);
+  const seen = new Set<string>();
+  const drift = entries
+    .filter((e) => {
+      const key = JSON.stringify([e.Caller, e.CmdletName, e.ObjectModified, e.RunDate, e.Parameters]);
+      if (seen.has(key)) return false;
+      seen.add(key);
+      return true;
+    })
+    .sort((a, b) => b.RunDate.localeCompare(a.RunDate));
+  return {
+    servers: wanted.map((s) => ({ name: s.name, error: s.pollError ?? s.state?.Error ?? null, lastFetchError: fetchErrorView(s) })),
+    organization: { MitigationsEnabled: snap.state?.organization.MitigationsEnabled ?? null, drift },
+  };
+}

@@ -1,0 +1,112 @@
+/**
+ * The Alerts view: the journal's timeline (alerts and the audit of actions, newest first),
+ * filtered by server, kind and severity; ack and snooze with an end time. `#alert=<id>` (a
+ * notification click) opens that alert.
+ */
+import { age, formatTime, html, serverNow, setHtml } from '../dom.js';
+import type { AppContext, View } from '../app-context.js';
+import type { ActionView, AlertList, AlertView } from '../types.js';
+
+const KINDS = [
+  'mitigation-applied', 'mitigation-removed', 'mitigation-blocked', 'mitigation-failed', 'fetch-error', 'org-mitigations-disabled',
+  'server-mitigations-disabled', 'service-stopped', 'service-crashed', 'heartbeat-missed', 'stale-mitigation', 'server-unreachable',
+];
+
+interface Filters {
+  server: string;
+  kind: string;
+  severity: string;
+}
+
+let filters: Filters = { server: '', kind: '', severity: '' };
+let focusId: string | null = null;
+
+/** datetime-local value (local time) four hours from now. */
+function defaultSnoozeValue(): string {
+  const d = new Date(serverNow() + 4 * 3600_000);
+  const pad = (n: number) => String(n).padStart(2, '0');
+  return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
+}
+
+function alertItem(alert: AlertView): ReturnType<typeof html> {
+  const snoozed = alert.snoozedUntil !== null && Date.parse(alert.snoozedUntil) > serverNow();
+  const state = alert.acked ? 'acknowledged' : snoozed ? `snoozed until ${formatTime(alert.snoozedUntil)}` : 'open';
+  const open = alert.id === focusId;
+  return html`<li class="alert sev-${alert.severity}${open ? ' focused' : ''}" data-alert="${alert.id}" data-state="${alert.acked ? 'acked' : snoozed ? 'snoozed' : 'open'}">
+<details${open ? html` open` : ''}><summary><span class="badge sev sev-${alert.severity}">${alert.severity}</span> <span class="alert-title">${alert.title}</span>
+<span class="sub">${alert.server ?? 'organization'} · ${alert.kind} · ${age(alert.time)} · <span class="alert-state">${state}</span></span></summary>
+<p class="alert-body">${alert.body}</p>
+${alert.diagnosis ? html`<div class="diagnosis"><strong>${alert.diagnosis.title}</strong><p>${alert.diagnosis.explanation}</p><ol>${alert.diagnosis.fix.map((f) => html`<li>${f}</li>`)}</ol></div>` : ''}
+<div class="alert-actions">${alert.acked ? '' : html`<button type="button" data-act="ack">Acknowledge</button>
+<label>Snooze until <input type="datetime-local" class="snooze-until" value="${defaultSnoozeValue()}"></label> <button type="button" data-act="snooze">Snooze</button>`}</div>
+</details></li>`;
+}
+
+function actionItem(action: ActionView): ReturnType<typeof html> {
+  return html`<li class="action ${action.ok ? 'ok' : 'failed'}" data-action-record="${action.planId}"><span class="badge ${action.ok ? 'ok' : 'sev-critical'}">${action.ok ? 'action' : 'action failed'}</span>
+<span class="alert-title">${action.title}</span> <span class="sub">${action.server ?? 'organization'} · ${age(action.time)}</span><div class="sub">${action.message}</div></li>`;
+}
+
+function timeline(list: AlertList): ReturnType<typeof html> {
+  const entries: { time: string; markup: ReturnType<typeof html> }[] = [
+    ...list.alerts.map((a) => ({ time: a.time, markup: alertItem(a) })),
+    ...list.actions.map((a) => ({ time: a.time, markup: actionItem(a) })),
+  ].sort((a, b) => b.time.localeCompare(a.time));
+  if (entries.length === 0) return html`<p class="empty">Nothing in the journal for these filters.</p>`;
+  return html`<ul class="timeline">${entries.map((e) => e.markup)}</ul>`;
+}
+
+function select(name: keyof Filters, label: string, options: string[]): ReturnType<typeof html> {
+  return html`<label>${label} <select data-filter="${name}"><option value="">all</option>${options.map((o) => html`<option value="${o}"${filters[name] === o ? html` selected` : ''}>${o}</option>`)}</select></label>`;
+}
+
+async function draw(ctx: AppContext, root: HTMLElement): Promise<void> {
+  const input = { ...(filters.server ? { server: filters.server } : {}), ...(filters.kind ? { kind: filters.kind } : {}), ...(filters.severity ? { severity: filters.severity as AlertView['severity'] } : {}) };
+  const [list, overview] = await Promise.all([ctx.call('listAlerts', input), ctx.loadOverview()]);
+  if (!list) return;
+  const servers = overview?.servers.map((s) => s.name) ?? [];
+  setHtml(root, html`<h2>Alerts</h2><form class="filters" data-role="filters">${select('server', 'Server', servers)} ${select('kind', 'Kind', KINDS)} ${select('severity', 'Severity', ['info', 'warning', 'critical'])}
+<span class="sub">${list.alerts.length} alerts, ${list.actions.length} actions</span></form>${timeline(list)}`);
+  if (focusId) {
+    const item = root.querySelector<HTMLElement>(`li.alert[data-alert="${CSS.escape(focusId)}"] summary`);
+    item?.focus();
+    item?.scrollIntoView({ block: 'center' });
+  }
+}
+
+/** The Alerts view. */
+export const alertsView: View = {
+  name: 'alerts',
+  title: 'Alerts',
+  async render(ctx, root, param) {
+    focusId = param;
+    await draw(ctx, root);
+  },
+  bind(ctx, root) {
+    root.addEventListener('change', (event) => {
+      const target = event.target as HTMLSelectElement;
+      const name = target.dataset.filter as keyof Filters | undefined;
+      if (!name) return;
+      filters = { ...filters, [name]: target.value };
+      void draw(ctx, root);
+    });
+    root.addEventListener('click', (event) => {
+      const button = (event.target as Element).closest<HTMLButtonElement>('button[data-act]');
+      const item = button?.closest<HTMLElement>('li.alert');
+      const id = item?.dataset.alert;
+      if (!button || !item || !id) return;
+      focusId = id;
+      if (button.dataset.act === 'ack') {
+        void ctx.call('ackAlert', { id }).then((r) => r && draw(ctx, root));
+      } else if (button.dataset.act === 'snooze') {
+        const value = item.querySelector<HTMLInputElement>('input.snooze-until')?.value ?? '';
+        const until = new Date(value);
+        if (Number.isNaN(until.getTime())) return ctx.notify('Pick the date and time the snooze ends.', 'error');
+        void ctx.call('snoozeAlert', { id, until: until.toISOString() }).then((r) => r && draw(ctx, root));
+      }
+    });
+  },
+  onEvent(ctx, _root, event) {
+    if (event.type === 'alerts-changed') ctx.rerender('alerts');
+  },
+};

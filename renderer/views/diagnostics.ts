@@ -1,0 +1,73 @@
+/**
+ * The Diagnostics view: per server the last fetch error with its diagnosis and fix; the
+ * verify-feed result of an imported definitions file; the organization's MitigationsEnabled with
+ * who changed it and when, and a one-click (confirmed) re-enable.
+ */
+import { age, formatTime, html, setHtml } from '../dom.js';
+import type { View } from '../app-context.js';
+import type { DiagnosticsView, FeedVerificationView } from '../types.js';
+
+function serversBlock(view: DiagnosticsView): ReturnType<typeof html> {
+  const failing = view.servers.filter((s) => s.error || s.lastFetchError);
+  if (failing.length === 0) return html`<p class="empty" data-role="no-errors">No server reports a fetch error.</p>`;
+  return html`${failing.map((s) => {
+    const d = s.lastFetchError?.diagnosis ?? null;
+    return html`<article class="diag" data-server="${s.name}"><h4>${s.name}</h4>
+${s.error ? html`<p><strong>Could not read the server:</strong> ${s.error}</p>` : ''}
+${s.lastFetchError ? html`<p class="sub">Last failed fetch ${age(s.lastFetchError.at)}${s.lastFetchError.ongoing ? ' (still failing)' : ' (fetches work again since)'}</p><pre class="error-text">${s.lastFetchError.message}</pre>` : ''}
+${d ? html`<div class="diagnosis" data-code="${d.code}"><strong>${d.title}</strong><p>${d.explanation}</p><p class="label">Fix:</p><ol>${d.fix.map((f) => html`<li>${f}</li>`)}</ol>${d.links.length ? html`<p>${d.links.map((l) => html`<a href="${l}" rel="noreferrer noopener" target="_blank">${l}</a> `)}</p>` : ''}</div>` : ''}</article>`;
+  })}`;
+}
+
+function orgBlock(view: DiagnosticsView): ReturnType<typeof html> {
+  const enabled = view.organization.MitigationsEnabled;
+  const words = enabled === null ? 'unknown' : enabled ? 'True' : 'False';
+  const drift = view.organization.drift;
+  return html`<p data-role="org-state" data-enabled="${words}">Organization MitigationsEnabled: <strong>${words}</strong></p>
+${enabled === false ? html`<p>EEMS applies nothing on any server while this is False. <button type="button" class="primary" data-act="reenable">Re-enable organization mitigations…</button></p>` : ''}
+${drift.length ? html`<table class="drift"><thead><tr><th scope="col">When</th><th scope="col">Who</th><th scope="col">Cmdlet</th><th scope="col">Object</th><th scope="col">Change</th></tr></thead><tbody>
+${drift.map((e) => html`<tr><td>${formatTime(e.RunDate)}</td><td>${e.Caller}</td><td>${e.CmdletName}</td><td>${e.ObjectModified}</td><td>${Object.entries(e.Parameters).map(([k, v]) => `${k}=${v}`).join(', ')}</td></tr>`)}</tbody></table>` : html`<p class="sub">No audited changes of Mitigations* settings were read.</p>`}`;
+}
+
+function feedBlock(result: FeedVerificationView): ReturnType<typeof html> {
+  return html`<div class="feed-result" data-verdict="${result.verdict}"><p><span class="badge ${result.verdict === 'valid' ? 'ok' : 'sev-critical'}">${result.verdict}</span> signature ${result.signatureValid ? 'valid' : 'NOT valid'} · checked ${formatTime(result.checkedAt)}</p>
+${result.reasons.length ? html`<ul>${result.reasons.map((r) => html`<li><code>${r.code}</code> ${r.message}</li>`)}</ul>` : ''}
+${result.chain.length ? html`<p class="label">Certificate chain</p><ol>${result.chain.map((c) => html`<li>${c.subject} <span class="sub">(valid ${c.notBefore.slice(0, 10)} to ${c.notAfter.slice(0, 10)})</span></li>`)}</ol>` : ''}
+${result.configs.length ? html`<p class="label">Mitigations in the file</p><ul>${result.configs.map((c) => html`<li><strong>${c.id}</strong> ${c.desc} <span class="sub">${c.actions.map((a) => `${a.type}/${a.scope}`).join(', ')}</span></li>`)}</ul>` : ''}</div>`;
+}
+
+let lastFeed: FeedVerificationView | null = null;
+
+/** The Diagnostics view. */
+export const diagnosticsView: View = {
+  name: 'diagnostics',
+  title: 'Diagnostics',
+  async render(ctx, root) {
+    const view = await ctx.call('getDiagnostics', {});
+    if (!view) return;
+    setHtml(root, html`<h2>Diagnostics</h2>
+<section><h3>Fetch errors</h3>${serversBlock(view)}</section>
+<section><h3>Organization settings</h3>${orgBlock(view)}</section>
+<section><h3>Check a definitions file</h3><p>Import a mitigation definitions XML (for example one saved from the endpoint) to check its signature as EEMS would.</p>
+<label>Definitions XML <input type="file" accept=".xml,text/xml,application/xml" data-role="feed-file"></label><div data-role="feed-result" aria-live="polite">${lastFeed ? feedBlock(lastFeed) : ''}</div></section>`);
+  },
+  bind(ctx, root) {
+    root.addEventListener('click', (event) => {
+      if ((event.target as Element).closest('button[data-act="reenable"]')) void ctx.openOrgReenable();
+    });
+    root.addEventListener('change', (event) => {
+      const input = event.target as HTMLInputElement;
+      if (input.dataset.role !== 'feed-file' || !input.files?.[0]) return;
+      const out = root.querySelector<HTMLElement>('[data-role="feed-result"]');
+      void input.files[0].text().then(async (xml) => {
+        const result = await ctx.call('verifyFeed', { xml });
+        if (!result) return;
+        lastFeed = result;
+        if (out) setHtml(out, feedBlock(result));
+      });
+    });
+  },
+  onEvent(ctx, _root, event) {
+    if (event.type === 'state-changed') ctx.rerender('diagnostics');
+  },
+};

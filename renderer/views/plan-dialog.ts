@@ -1,0 +1,117 @@
+/**
+ * The plan dialog (removal of a stale mitigation, or the org re-enable): every step with the
+ * exact PowerShell it runs, a confirmation, live progress, and the end: verified, or the step
+ * that failed and how the server was left, with Resume (steps already done report no change).
+ */
+import { byId, html, setHtml } from '../dom.js';
+import type { AppContext } from '../app-context.js';
+import type { ApiEvent, PlanView, StepView } from '../types.js';
+
+type Stage = 'review' | 'confirm' | 'running' | 'done';
+
+const STATUS_TEXT: Record<StepView['status'], string> = { pending: 'not run', running: 'running…', done: 'done', failed: 'FAILED' };
+
+function stepItem(step: StepView): ReturnType<typeof html> {
+  const outcome = step.status === 'done' && step.changed === false ? 'done (nothing to change)' : STATUS_TEXT[step.status];
+  return html`<li class="step st-${step.status}" data-step="${step.index}">
+<div class="step-head"><span class="step-desc">${step.description}</span> <span class="step-status" data-status="${step.status}">${outcome}</span></div>
+<pre class="ps"><code>${step.powershell}</code></pre>${step.message ? html`<div class="step-msg">${step.message}</div>` : ''}</li>`;
+}
+
+function resultBlock(plan: PlanView): ReturnType<typeof html> | '' {
+  const r = plan.result;
+  if (!r) return '';
+  if (r.ok) return html`<div class="result ok" data-result="ok"><strong>${r.verified ? 'Done and verified.' : 'Done.'}</strong> ${r.message}</div>`;
+  const failed = r.failedStep !== null ? plan.steps[r.failedStep] : undefined;
+  return html`<div class="result failed" data-result="failed"><strong>Failed${failed ? html` at step ${r.failedStep! + 1}: ${failed.description}` : ''}.</strong> ${r.message}
+${r.serverLeft ? html`<div class="left"><span class="label">How the server was left:</span> ${r.serverLeft}</div>` : ''}</div>`;
+}
+
+function buttons(plan: PlanView, stage: Stage): ReturnType<typeof html> {
+  const count = plan.steps.length;
+  const target = plan.server ?? 'the organization';
+  if (stage === 'review') {
+    return html`<button type="button" class="primary" data-act="ask">Run these ${count} steps…</button> <button type="button" data-act="close">Cancel</button>`;
+  }
+  if (stage === 'confirm') {
+    const verb = plan.runs > 0 ? 'Resume' : 'Run';
+    return html`<p class="confirm-text" role="alert">${verb} ${count} steps on ${target} now? This changes the server.</p>
+<button type="button" class="primary danger" data-act="run">Yes, ${verb.toLowerCase()} now</button> <button type="button" data-act="back">Back</button>`;
+  }
+  if (stage === 'running') return html`<button type="button" disabled>Running…</button>`;
+  const resume = plan.result && !plan.result.ok ? html`<button type="button" class="primary" data-act="ask">Resume…</button> ` : '';
+  return html`${resume}<button type="button" data-act="close" class="${resume ? '' : 'primary'}">Close</button>`;
+}
+
+/** The one plan dialog of the page. */
+export function createPlanDialog(ctx: AppContext): { open(plan: PlanView): void; onEvent(event: ApiEvent): void } {
+  const dialog = byId<HTMLDialogElement>('plan-dialog');
+  let plan: PlanView | null = null;
+  let stage: Stage = 'review';
+
+  const draw = (): void => {
+    if (!plan) return;
+    setHtml(dialog, html`<h2 id="plan-title">${plan.title}</h2>
+${plan.warnings.length ? html`<ul class="warnings">${plan.warnings.map((w) => html`<li>${w}</li>`)}</ul>` : ''}
+<ol class="steps">${plan.steps.map(stepItem)}</ol>
+<div class="plan-result" role="status" aria-live="polite">${resultBlock(plan)}</div>
+<div class="dialog-buttons">${buttons(plan, stage)}</div>`);
+    dialog.querySelector<HTMLButtonElement>('.dialog-buttons .primary')?.focus();
+  };
+
+  const run = async (): Promise<void> => {
+    if (!plan) return;
+    stage = 'running';
+    plan = { ...plan, result: null, steps: plan.steps.map((s) => (s.status === 'failed' ? { ...s, status: 'pending' } : s)) };
+    draw();
+    const after = await ctx.call('runPlan', { planId: plan.id, confirm: true });
+    if (after) plan = after;
+    stage = 'done';
+    draw();
+    ctx.rerender('servers');
+    ctx.rerender('diagnostics');
+    ctx.rerender('alerts');
+  };
+
+  dialog.addEventListener('click', (event) => {
+    const act = (event.target as Element).closest<HTMLButtonElement>('button[data-act]')?.dataset.act;
+    if (act === 'ask') stage = 'confirm';
+    else if (act === 'back') stage = 'review';
+    else if (act === 'run') return void run();
+    else if (act === 'close') return dialog.close();
+    else return;
+    draw();
+  });
+  // Escape closes, except while steps run: the outcome must be seen.
+  dialog.addEventListener('cancel', (event) => {
+    if (stage === 'running') event.preventDefault();
+  });
+
+  return {
+    open(next) {
+      plan = next;
+      stage = next.state === 'succeeded' || (next.state === 'failed' && next.result) ? 'done' : 'review';
+      draw();
+      if (!dialog.open) dialog.showModal();
+      dialog.querySelector<HTMLButtonElement>('.dialog-buttons .primary')?.focus();
+    },
+    onEvent(event) {
+      if (event.type !== 'plan-progress' || !plan || event.planId !== plan.id) return;
+      const li = dialog.querySelector(`li.step[data-step="${event.step}"]`);
+      if (!li) return;
+      li.className = `step st-${event.status}`;
+      const status = li.querySelector('.step-status');
+      if (status) {
+        status.textContent = STATUS_TEXT[event.status];
+        status.setAttribute('data-status', event.status);
+      }
+      let msg = li.querySelector('.step-msg');
+      if (!msg) {
+        msg = document.createElement('div');
+        msg.className = 'step-msg';
+        li.append(msg);
+      }
+      msg.textContent = event.message;
+    },
+  };
+}

@@ -1,0 +1,96 @@
+/**
+ * The Settings view: servers, connection (local shell or remoting URI), poll intervals,
+ * notification preferences with quiet hours, the knowledge-base override file. The main side
+ * validates (parseSettings); its message names the field at fault and is shown as is.
+ */
+import { html, setHtml } from '../dom.js';
+import type { View } from '../app-context.js';
+import type { Settings } from '../types.js';
+
+let current: Settings | null = null;
+
+function field(label: string, name: string, value: string | number, attrs: { type?: string; min?: number; max?: number; step?: number } = {}): ReturnType<typeof html> {
+  return html`<label>${label} <input name="${name}" type="${attrs.type ?? 'text'}" value="${String(value)}"${attrs.min !== undefined ? html` min="${attrs.min}"` : ''}${attrs.max !== undefined ? html` max="${attrs.max}"` : ''}${attrs.step !== undefined ? html` step="${attrs.step}"` : ''}></label>`;
+}
+
+function check(label: string, name: string, value: boolean): ReturnType<typeof html> {
+  return html`<label class="check"><input name="${name}" type="checkbox"${value ? html` checked` : ''}> ${label}</label>`;
+}
+
+function choice(label: string, name: string, value: string, options: string[]): ReturnType<typeof html> {
+  return html`<label>${label} <select name="${name}">${options.map((o) => html`<option${o === value ? html` selected` : ''}>${o}</option>`)}</select></label>`;
+}
+
+function form(s: Settings): ReturnType<typeof html> {
+  const servers = s.servers.map((e) => [e.name, e.fqdn ?? ''].join(' ').trim()).join('\n');
+  return html`<form class="settings" data-role="settings" novalidate>
+<fieldset><legend>Servers</legend><label>One per line: NAME [FQDN]<textarea name="servers" rows="5" spellcheck="false">${servers}</textarea></label></fieldset>
+<fieldset><legend>Connection</legend>${choice('Mode', 'connection.mode', s.connection.mode, ['lab', 'local', 'remote'])}
+${field('Remoting URI ({server} is replaced)', 'connection.remoteUri', s.connection.remoteUri)}
+${choice('Authentication', 'connection.authentication', s.connection.authentication, ['Kerberos', 'Negotiate', 'Default'])}</fieldset>
+<fieldset><legend>Polling</legend>${field('State every (minutes)', 'poll.stateMinutes', s.poll.stateMinutes, { type: 'number', min: 1, max: 1440 })}
+${field('Events every (minutes)', 'poll.eventsMinutes', s.poll.eventsMinutes, { type: 'number', min: 0.25, max: 1440, step: 0.25 })}
+${field('Heartbeat grace (minutes)', 'alerts.heartbeatGraceMinutes', s.alerts.heartbeatGraceMinutes, { type: 'number', min: 61 })}
+${field('Fetch errors before an alert', 'alerts.fetchErrorThreshold', s.alerts.fetchErrorThreshold, { type: 'number', min: 1, max: 48 })}</fieldset>
+<fieldset><legend>Notifications</legend>${check('Desktop notifications', 'notifications.enabled', s.notifications.enabled)}
+${choice('At least', 'notifications.minSeverity', s.notifications.minSeverity, ['info', 'warning', 'critical'])}
+${check('Quiet hours', 'notifications.quietHours.enabled', s.notifications.quietHours.enabled)}
+${field('from', 'notifications.quietHours.start', s.notifications.quietHours.start, { type: 'time' })} ${field('to', 'notifications.quietHours.end', s.notifications.quietHours.end, { type: 'time' })}</fieldset>
+<fieldset><legend>Knowledge base</legend>${field('Override file (path on the machine running EEMS Watch)', 'knowledgeOverrideFile', s.knowledgeOverrideFile ?? '')}</fieldset>
+<div class="form-buttons"><button type="submit" class="primary">Save settings</button> <span data-role="settings-message" role="status" aria-live="polite"></span></div></form>`;
+}
+
+/** Set a dotted path ("poll.stateMinutes") in a plain object. */
+function assign(target: Record<string, unknown>, path: string, value: unknown): void {
+  const keys = path.split('.');
+  let node = target;
+  for (const key of keys.slice(0, -1)) node = (node[key] ??= {}) as Record<string, unknown>;
+  node[keys[keys.length - 1] ?? ''] = value;
+}
+
+function readForm(formEl: HTMLFormElement, base: Settings): Record<string, unknown> {
+  const next = structuredClone(base) as unknown as Record<string, unknown>;
+  for (const el of formEl.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('[name]')) {
+    if (el.name === 'servers') continue;
+    const input = el as HTMLInputElement;
+    const value = input.type === 'checkbox' ? input.checked : input.type === 'number' ? Number(input.value) : input.value;
+    assign(next, el.name, el.name === 'knowledgeOverrideFile' && value === '' ? null : value);
+  }
+  const lines = (formEl.querySelector<HTMLTextAreaElement>('textarea[name="servers"]')?.value ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
+  next.servers = lines.map((line) => {
+    const [name = '', fqdn] = line.split(/\s+/);
+    const old = base.servers.find((e) => e.name.toLowerCase() === name.toLowerCase());
+    return { ...(old ?? { enabled: true }), name, ...(fqdn ? { fqdn } : {}) };
+  });
+  return next;
+}
+
+/** The Settings view. */
+export const settingsView: View = {
+  name: 'settings',
+  title: 'Settings',
+  async render(ctx, root) {
+    current = await ctx.call('getSettings', {});
+    if (!current) return;
+    setHtml(root, html`<h2>Settings</h2>${form(current)}`);
+  },
+  bind(ctx, root) {
+    root.addEventListener('submit', (event) => {
+      const formEl = (event.target as Element).closest<HTMLFormElement>('form[data-role="settings"]');
+      if (!formEl || !current) return;
+      event.preventDefault();
+      const message = formEl.querySelector<HTMLElement>('[data-role="settings-message"]');
+      void ctx.api.call('updateSettings', { settings: readForm(formEl, current) }).then((result) => {
+        if (!message) return;
+        if (result.ok) {
+          current = result.value;
+          message.textContent = 'Saved. Connection, server and poll changes take effect when EEMS Watch restarts.';
+          message.className = 'saved';
+        } else {
+          message.textContent = result.error.message;
+          message.className = 'error';
+        }
+      });
+    });
+  },
+};

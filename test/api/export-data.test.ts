@@ -1,0 +1,47 @@
+import { test } from 'node:test';
+import assert from 'node:assert/strict';
+import { csvCell, toCsv } from '../../main/api/export-data.js';
+
+/** A small RFC 4180 reader, to prove the CSV round-trips. */
+function readCsv(text: string): string[][] {
+  const rows: string[][] = [];
+  let row: string[] = [];
+  let cell = '';
+  let quoted = false;
+  for (let i = 0; i < text.length; i += 1) {
+    const c = text[i];
+    if (quoted) {
+      if (c === '"' && text[i + 1] === '"') {
+        cell += '"';
+        i += 1;
+      } else if (c === '"') quoted = false;
+      else cell += c;
+    } else if (c === '"') quoted = true;
+    else if (c === ',') {
+      row.push(cell);
+      cell = '';
+    } else if (c === '\r' && text[i + 1] === '\n') {
+      row.push(cell);
+      rows.push(row);
+      row = [];
+      cell = '';
+      i += 1;
+    } else cell += c;
+  }
+  return rows;
+}
+
+test('CSV cells with commas, quotes and line breaks round-trip through an RFC 4180 reader', () => {
+  const awkward = ['a,b', 'say "hi"', 'line1\r\nline2', ' padded ', 'plain', ''];
+  const text = toCsv(['h1', 'h2', 'h3', 'h4', 'h5', 'h6'], [awkward]);
+  assert.deepEqual(readCsv(text), [['h1', 'h2', 'h3', 'h4', 'h5', 'h6'], awkward]);
+});
+
+test('cells a spreadsheet would run as a formula are defused, numbers are left alone', () => {
+  assert.equal(csvCell('=HYPERLINK("x")'), `"'=HYPERLINK(""x"")"`);
+  assert.equal(csvCell('@SUM(A1)'), "'@SUM(A1)");
+  assert.equal(csvCell('-1.5'), '-1.5');
+  assert.equal(csvCell('-cmd'), "'-cmd");
+  assert.equal(csvCell(null), '');
+  assert.equal(csvCell(['M2', 'M1']), 'M2; M1');
+});

@@ -1,0 +1,84 @@
+/**
+ * Test support: a real demo lab in a temp folder and the real headless stack over it (the same
+ * startServe that `eems-watch serve --lab DIR` runs), plus small readers of what changed on disk.
+ */
+import { mkdtemp, readFile, rm } from 'node:fs/promises';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { advanceLab, initLab, summarizeLab } from '../../../main/lab/index.js';
+import { startServe, type RunningServe } from '../../../main/headless/start-serve.js';
+
+export interface LabStack {
+  root: string;
+  labDir: string;
+  dataDir: string;
+  running: RunningServe;
+  /** http://127.0.0.1:PORT */
+  origin: string;
+  /** The printed URL (with the token). */
+  url: string;
+  close(): Promise<void>;
+}
+
+/** Create a demo lab (advanced `hours`), start the stack on it and wait for the first poll. */
+export async function startLabStack(options: { hours?: number; scenario?: string; servers?: number } = {}): Promise<LabStack> {
+  const root = await mkdtemp(join(tmpdir(), 'eems-serve-'));
+  const labDir = join(root, 'lab');
+  const dataDir = join(root, 'data');
+  await initLab(labDir, { scenario: options.scenario ?? 'demo', ...(options.servers ? { servers: options.servers } : {}) });
+  await advanceLab(labDir, options.hours ?? 26);
+  const running = await startServe({ lab: labDir, dataDir, port: 0, notifications: false, labHourSeconds: 0 });
+  await running.engine.pollNow();
+  const origin = new URL(running.url).origin;
+  return {
+    root,
+    labDir,
+    dataDir,
+    running,
+    origin,
+    url: running.url,
+    async close() {
+      await running.stop();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+/** The journal's text (all of it), '' when none was written yet. */
+export async function journalText(stack: LabStack): Promise<string> {
+  return readFile(join(stack.dataDir, 'journal.jsonl'), 'utf8').catch(() => '');
+}
+
+/** The journal's records. */
+export async function journalRecords(stack: LabStack): Promise<Array<Record<string, unknown>>> {
+  return (await journalText(stack))
+    .split('\n')
+    .filter((line) => line.trim() !== '')
+    .map((line) => JSON.parse(line) as Record<string, unknown>);
+}
+
+/** The lab's own view of one server (what is really on it). */
+export function labServer(stack: LabStack, name: string) {
+  const server = summarizeLab(stack.labDir).servers.find((s) => s.name === name);
+  if (!server) throw new Error(`${name} is not in the lab`);
+  return server;
+}
+
+/** The lab's organisation settings. */
+export function labOrganization(stack: LabStack) {
+  return summarizeLab(stack.labDir).organization;
+}
+
+/** Exchange the printed token for the session cookie (as the browser does), return the Cookie header. */
+export async function signIn(stack: LabStack): Promise<string> {
+  const response = await fetch(stack.url, { redirect: 'manual' });
+  const cookie = response.headers.get('set-cookie');
+  if (response.status !== 303 || !cookie) throw new Error(`sign-in failed: ${response.status}`);
+  return cookie.split(';')[0]!;
+}
+
+/** Call an API method over HTTP with the session cookie. */
+export async function callApi(stack: LabStack, cookie: string, method: string, input: unknown): Promise<{ status: number; body: { ok: boolean; value?: unknown; error?: { code: string; message: string } } }> {
+  const response = await fetch(`${stack.origin}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: JSON.stringify(input) });
+  return { status: response.status, body: (await response.json()) as never };
+}
