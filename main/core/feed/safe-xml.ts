@@ -70,6 +70,31 @@ export function parseXmlSafely(input: string | Uint8Array, maxBytes = DEFAULT_MA
   return { ok: true, text, doc, root: roots[0] };
 }
 
+/**
+ * Parse the canonical XML that xml-crypto returns for a verified reference (getSignedReferences).
+ * Canonical XML of an element never holds "<!": comments are dropped for URI="", CDATA becomes
+ * escaped text and a DOCTYPE cannot occur inside an element. So one indexOf replaces the size,
+ * UTF-8 and DOCTYPE scans that raw input needs (this is the second full parse of a verification,
+ * and it costs as much as the first); parser warnings stay fatal and one root is still required.
+ */
+export function parseCanonicalXml(canonical: string): { ok: true; root: Element } | { ok: false } {
+  if (canonical.includes('<!') || !canonical.startsWith('<')) return { ok: false };
+  let failed = false;
+  const record = () => {
+    failed = true;
+  };
+  let doc: Document;
+  try {
+    doc = new DOMParser({ errorHandler: { warning: record, error: record, fatalError: record } }).parseFromString(canonical, 'text/xml') as unknown as Document;
+  } catch {
+    return { ok: false };
+  }
+  // Canonical XML of one element is that element alone: nothing before or after it.
+  const root = doc.firstChild;
+  if (failed || !root || root.nodeType !== 1 || root.nextSibling) return { ok: false };
+  return { ok: true, root: root as Element };
+}
+
 function fail(code: FeedReason['code'], message: string): SafeParseResult {
   return { ok: false, reason: { code, message } };
 }

@@ -6,7 +6,7 @@
  */
 import { createHash, createVerify, type KeyLike } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
-import { parseXmlSafely } from './safe-xml.js';
+import { parseCanonicalXml, parseXmlSafely } from './safe-xml.js';
 import { inspectSignature } from './signature-structure.js';
 import { checkCertificateChain, readCertificate, readPemBundle, type CandidateCert } from './cert-chain.js';
 import { readConfigs } from './definitions.js';
@@ -100,8 +100,8 @@ function checkSignatureWith(text: string, signature: Element, leaf: CandidateCer
     return invalid;
   }
   if (signedReferences.length !== 1 || typeof signedReferences[0] !== 'string') return invalid;
-  // The canonical form has no DOCTYPE and is no larger than the input: parse it again, safely.
-  const content = parseXmlSafely(signedReferences[0], Number.MAX_SAFE_INTEGER);
+  // The canonical form is no larger than the input and holds no DOCTYPE: parse it again, strictly.
+  const content = parseCanonicalXml(signedReferences[0]);
   if (!content.ok) return invalid;
   return { ok: true, configs: readConfigs(content.root) };
 }
