@@ -1,26 +1,21 @@
 /**
- * Wire the headless mode: settings, knowledge base, host (a lab or PowerShell), engine, the API
- * service and the HTTP server. Used by `eems-watch serve`, the end-to-end tests and the benchmark,
+ * Wire the headless mode: the settings (conf store or a config file), the runtime of
+ * main/api/runtime.ts (host, knowledge base, engine, API service) and the HTTP server. Used by `eems-watch serve`, the end-to-end tests and the benchmark,
  * so all three run exactly the same composition.
  */
 import { createHash } from 'node:crypto';
-import { existsSync, renameSync, writeFileSync } from 'node:fs';
-import { mkdir, readFile } from 'node:fs/promises';
-import { homedir } from 'node:os';
+import { renameSync, writeFileSync } from 'node:fs';
+import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
-import { createApiService, type SettingsPort } from '../api/api-service.js';
+import type { SettingsPort } from '../api/api-service.js';
 import type { ApiService } from '../api/eems-api.js';
-import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../core/knowledge/knowledge-base.js';
-import type { Clock, HostPort, NotifierPort } from '../core/ports.js';
+import { createEemsRuntime, defaultDataDir } from '../api/runtime.js';
+import type { NotifierPort } from '../core/ports.js';
 import { loadConfigFile } from '../engine/config-file.js';
-import { createEngine } from '../engine/engine.js';
 import type { Engine } from '../engine/engine-types.js';
-import { createPowerShellHost } from '../engine/hosts/powershell-host.js';
 import { createNodeNotifier } from '../engine/notifier/node-notifier-port.js';
-import { systemClock } from '../engine/scheduler.js';
 import { openConfSettingsStore } from '../engine/settings/settings-store.js';
-import { parseSettings, type Settings } from '../engine/settings/settings-schema.js';
-import { advanceLab, createLabHost, initLab, summarizeLab } from '../lab/index.js';
+import { parseSettings } from '../engine/settings/settings-schema.js';
 import { startHeadlessServer, type HeadlessServer } from './http-server.js';
 import { locateRendererAssets } from './renderer-assets.js';
 
@@ -53,9 +48,9 @@ export interface RunningServe {
   stop(): Promise<void>;
 }
 
-/** The default data folder: ~/.eems-watch, or a folder per lab, or the demo's. */
-function defaultDataDir(options: ServeOptions): string {
-  const base = process.env.EEMS_WATCH_DATA ?? join(homedir(), '.eems-watch');
+/** The data folder of one serve target, so a lab, the demo and real servers never share a journal. */
+function serveDataDir(options: ServeOptions): string {
+  const base = defaultDataDir();
   if (options.config) return base;
   if (options.lab) return join(base, 'labs', createHash('sha256').update(resolve(options.lab)).digest('hex').slice(0, 12));
   return join(base, 'demo');
@@ -78,78 +73,33 @@ async function fileSettings(path: string): Promise<SettingsPort> {
   };
 }
 
-async function loadKnowledge(settings: Settings, say: (line: string) => void): Promise<KnowledgeBase> {
-  const base = defaultKnowledgeBase();
-  if (!settings.knowledgeOverrideFile) return base;
-  try {
-    const applied = applyKnowledgeOverride(base, JSON.parse(await readFile(settings.knowledgeOverrideFile, 'utf8')));
-    if (applied.ok) return applied.value;
-    say(`The knowledge-base override ${settings.knowledgeOverrideFile} was not applied: ${applied.error}. Using the built-in knowledge base.`);
-  } catch (error) {
-    say(`The knowledge-base override ${settings.knowledgeOverrideFile} could not be read (${(error as Error).message}). Using the built-in knowledge base.`);
-  }
-  return base;
-}
-
-/** Prepare the demo lab under the data folder (created once, then reused). */
-async function prepareDemo(dataDir: string, hours: number, say: (line: string) => void): Promise<string> {
-  const dir = join(dataDir, 'demo-lab');
-  if (existsSync(join(dir, 'lab.json'))) {
-    say(`Demo mode: watching the simulated Exchange organisation in ${dir} (no --lab or --config given).`);
-    return dir;
-  }
-  await initLab(dir, { scenario: 'demo' });
-  await advanceLab(dir, hours);
-  say(`Demo mode: no --lab or --config given, so a simulated Exchange organisation was created in ${dir} and ${hours} hours of EEMS cycles were simulated.`);
-  return dir;
-}
-
 /** Start the engine and the headless server. */
 export async function startServe(options: ServeOptions = {}): Promise<RunningServe> {
   const say = options.say ?? (() => undefined);
   if (options.lab && options.config) throw new Error('Give either --lab or --config, not both.');
-  const dataDir = resolve(options.dataDir ?? defaultDataDir(options));
+  const dataDir = resolve(options.dataDir ?? serveDataDir(options));
   await mkdir(dataDir, { recursive: true });
 
   const settingsPort: SettingsPort = options.config ? await fileSettings(options.config) : await openConfSettingsStore(dataDir);
-  let settings = settingsPort.get();
-  let labDir: string | null = options.lab ? resolve(options.lab) : null;
-  if (!options.config && !labDir) labDir = await prepareDemo(dataDir, options.demoHours ?? 48, say);
-  if (options.config && settings.connection.mode === 'lab' && settings.connection.labDir) labDir = settings.connection.labDir;
-
-  let host: HostPort;
-  let clock: Clock = systemClock;
-  let servers: string[] | undefined;
-  let labHost: Awaited<ReturnType<typeof createLabHost>> | null = null;
-  if (labDir) {
-    labHost = await createLabHost(labDir);
-    host = labHost;
-    clock = labHost.clock;
-    servers = summarizeLab(labDir).servers.map((s) => s.name);
-    settings = { ...settings, connection: { ...settings.connection, mode: 'lab', labDir } };
-  } else {
-    host = createPowerShellHost({ settings });
+  if (options.config && settingsPort.get().connection.mode === 'lab' && !settingsPort.get().connection.labDir) {
+    throw new Error(`The config file ${options.config} has connection.mode "lab" but no connection.labDir. Add the lab folder, or use --lab DIR.`);
   }
-  const knowledge = await loadKnowledge(settings, say);
-  const wantNotify = options.notifications ?? settings.notifications.enabled;
+  const wantNotify = options.notifications ?? settingsPort.get().notifications.enabled;
   const notifier: NotifierPort | null = wantNotify ? createNodeNotifier() : null;
-  const engine = createEngine({ host, settings, dataDir, clock, notifier, knowledge, servers });
-  const service = createApiService({ engine, host, knowledge, clock, settings: settingsPort });
-  await engine.ready();
-  engine.start();
-
-  let labTimer: NodeJS.Timeout | null = null;
-  const hourSeconds = options.labHourSeconds ?? 3600;
-  if (labHost && hourSeconds > 0) {
-    // The lab's clock only moves when hours are simulated: one lab hour per real hour keeps it live.
-    labTimer = setInterval(() => void labHost!.advance(1).catch((error: unknown) => say(`The lab could not advance: ${(error as Error).message}`)), hourSeconds * 1000);
-    labTimer.unref();
-  }
+  const runtime = await createEemsRuntime({
+    settings: settingsPort,
+    dataDir,
+    labDir: options.lab ?? null,
+    notifier,
+    demoHours: options.demoHours,
+    labHourSeconds: options.labHourSeconds,
+    say,
+  });
   let server: HeadlessServer;
   try {
-    server = await startHeadlessServer({ service, assets: await locateRendererAssets(), port: options.port });
+    server = await startHeadlessServer({ service: runtime.service, assets: await locateRendererAssets(), port: options.port });
   } catch (error) {
-    await engine.stop();
+    await runtime.stop();
     throw error;
   }
   let stopping: Promise<void> | null = null;
@@ -157,16 +107,14 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
     url: server.url,
     port: server.port,
     dataDir,
-    labDir,
-    engine,
-    service,
+    labDir: runtime.labDir,
+    engine: runtime.engine,
+    service: runtime.service,
     server,
     stop() {
       stopping ??= (async () => {
-        if (labTimer) clearInterval(labTimer);
         await server.close();
-        await engine.stop();
-        labHost?.close();
+        await runtime.stop();
       })();
       return stopping;
     },

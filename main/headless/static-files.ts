@@ -16,7 +16,8 @@ const TYPES: Record<string, string> = {
   svg: 'image/svg+xml',
 };
 
-function resolveFile(pathname: string, assets: RendererAssets): { file: string; type: string } | null {
+/** The file and content type for a renderer path, or null when the path is not on the allow-list. */
+export function resolveRendererFile(pathname: string, assets: RendererAssets): { file: string; type: string } | null {
   if (pathname === '/' || pathname === '/index.html') return { file: join(assets.staticDir, 'index.html'), type: TYPES.html! };
   if (pathname === '/styles.css') return { file: join(assets.staticDir, 'styles.css'), type: TYPES.css! };
   if (pathname === '/favicon.svg') return { file: join(assets.staticDir, 'favicon.svg'), type: TYPES.svg! };
@@ -27,7 +28,7 @@ function resolveFile(pathname: string, assets: RendererAssets): { file: string; 
 
 /** Answer a GET for a static file (404 for anything not on the list). */
 export async function serveStatic(pathname: string, assets: RendererAssets, res: ServerResponse): Promise<void> {
-  const target = resolveFile(pathname, assets);
+  const target = resolveRendererFile(pathname, assets);
   const body = target ? await readFile(target.file).catch(() => null) : null;
   if (!target || body === null) {
     res.writeHead(404, { ...SECURITY_HEADERS, 'Content-Type': 'text/plain; charset=utf-8' });

@@ -4,19 +4,15 @@
  * State (bookmarks, rule memory, the journal) persists in the data folder between runs, so an
  * alert is raised once and its condition keeps the status until it clears.
  */
-import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { join } from 'node:path';
 import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
-import { defaultKnowledgeBase } from '../../core/knowledge/knowledge-base.js';
+import { defaultDataDir, loadKnowledge, openHost, type OpenedHost } from '../../api/runtime.js';
 import { STATUS_EXIT_CODE, type Alert } from '../../core/model.js';
-import type { Clock, HostPort, NotifierPort } from '../../core/ports.js';
+import type { NotifierPort } from '../../core/ports.js';
 import { ConfigFileError, loadConfigFile } from '../../engine/config-file.js';
 import { createEngine } from '../../engine/engine.js';
-import { createPowerShellHost } from '../../engine/hosts/powershell-host.js';
 import { createNodeNotifier } from '../../engine/notifier/node-notifier-port.js';
-import { systemClock } from '../../engine/scheduler.js';
 import { defaultSettings, type Settings } from '../../engine/settings/settings-schema.js';
-import { createLabHost, summarizeLab } from '../../lab/index.js';
 
 const USAGE = `Usage: eems-watch poll --once (--config FILE | --lab DIR) [--data DIR] [--notify] [--json]
 
@@ -33,49 +29,37 @@ Options:
   --notify       also show new alerts as desktop notifications
   --json         print one JSON document: { "state", "alerts", "status" }`;
 
-/** The per-user data folder for real servers. */
-export function defaultDataDir(): string {
-  if (process.platform === 'win32') return join(process.env.LOCALAPPDATA ?? join(homedir(), 'AppData', 'Local'), 'EEMS Watch');
-  return join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'eems-watch');
-}
-
-interface Target {
-  host: HostPort & { close?: () => void };
-  clock: Clock;
-  settings: Settings;
-  servers?: string[];
+interface Target extends OpenedHost {
   dataDir: string;
 }
 
-async function labTarget(dir: string, settings: Settings, dataDir: string | undefined): Promise<Target> {
-  const labDir = resolve(dir);
-  let host;
+/** The settings of --config (errors name the field and the file), or the defaults for --lab. */
+async function readSettings(values: { config?: string; lab?: string }): Promise<Settings> {
+  if (values.lab) return defaultSettings();
   try {
-    host = await createLabHost(labDir);
-  } catch (error) {
-    throw new UsageError((error as Error).message);
-  }
-  const servers = summarizeLab(labDir).servers.map((s) => s.name);
-  return { host, clock: host.clock, settings, servers, dataDir: dataDir ?? join(labDir, '.eems-watch') };
-}
-
-async function resolveTarget(values: { config?: string; lab?: string; data?: string }): Promise<Target> {
-  if (values.lab) return labTarget(values.lab, defaultSettings(), values.data);
-  let settings: Settings;
-  try {
-    settings = await loadConfigFile(values.config!);
+    return await loadConfigFile(values.config!);
   } catch (error) {
     if (error instanceof ConfigFileError) throw new UsageError(error.message);
     throw error;
   }
-  if (settings.connection.mode === 'lab') {
-    if (!settings.connection.labDir) throw new UsageError(`The config file ${values.config} has connection.mode "lab" but no connection.labDir. Add the lab folder, or use --lab DIR.`);
-    return labTarget(settings.connection.labDir, settings, values.data);
+}
+
+async function resolveTarget(values: { config?: string; lab?: string; data?: string }): Promise<Target> {
+  const settings = await readSettings(values);
+  if (!values.lab && settings.connection.mode === 'lab' && !settings.connection.labDir) {
+    throw new UsageError(`The config file ${values.config} has connection.mode "lab" but no connection.labDir. Add the lab folder, or use --lab DIR.`);
   }
-  if (settings.servers.filter((s) => s.enabled).length === 0) {
+  if (!values.lab && settings.connection.mode !== 'lab' && settings.servers.filter((s) => s.enabled).length === 0) {
     throw new UsageError(`The config file ${values.config} lists no enabled server under "servers". Add at least one: { "name": "EX01" }.`);
   }
-  return { host: createPowerShellHost({ settings }), clock: systemClock, settings, dataDir: values.data ?? defaultDataDir() };
+  let opened: OpenedHost;
+  try {
+    opened = await openHost(settings, { dataDir: values.data ?? defaultDataDir(), labDir: values.lab ?? null });
+  } catch (error) {
+    throw new UsageError((error as Error).message);
+  }
+  const dataDir = values.data ?? (opened.labDir ? join(opened.labDir, '.eems-watch') : defaultDataDir());
+  return { ...opened, dataDir };
 }
 
 function formatAlert(alert: Alert): string {
@@ -107,7 +91,7 @@ export const command: Command = {
       dataDir: target.dataDir,
       clock: target.clock,
       notifier,
-      knowledge: defaultKnowledgeBase(),
+      knowledge: await loadKnowledge(target.settings, (line) => io.stderr(`${line}\n`)),
       ...(target.servers ? { servers: target.servers } : {}),
     });
     try {
@@ -132,7 +116,7 @@ export const command: Command = {
       return STATUS_EXIT_CODE[result.status];
     } finally {
       await engine.stop();
-      target.host.close?.();
+      target.close();
     }
   },
 };
