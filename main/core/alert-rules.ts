@@ -13,10 +13,10 @@
  * still works elsewhere (stale-mitigation, server-mitigations-disabled, mitigation-failed); info
  * for what EEMS did as designed (applied, removed, blocked).
  */
-import type { AdminAuditEntry, Alert, AlertKind, EemsEvent, LogEntry, ServerState, Severity, StateDocument, Verdict } from './model.js';
+import type { AdminAuditEntry, Alert, AlertKind, Diagnosis, EemsEvent, LogEntry, ServerState, Severity, StateDocument, Verdict } from './model.js';
 import type { KnowledgeBase } from './knowledge/knowledge-base.js';
 import { findMitigation } from './knowledge/knowledge-base.js';
-import { diagnose } from './diagnosis.js';
+import { diagnose, diagnoseLogEntries } from './diagnosis.js';
 import { judgeServer } from './staleness.js';
 import { isFetchCycleStart } from './parsers/mitigation-log.js';
 import { type FetchMemory, emptyFetchMemory, endEpisode, noteCycleStart, noteFailure } from './alert-fetch.js';
@@ -139,7 +139,7 @@ function serverMemory(memory: RuleMemory, name: string): ServerMemory {
 
 /** The latest audit entry of this cmdlet about MitigationsEnabled for this object (null: none). */
 function findAudit(doc: StateDocument, cmdlet: string, object: string | null): AdminAuditEntry | null {
-  const org = (doc.organization as { AuditEntries?: AdminAuditEntry[] }).AuditEntries ?? [];
+  const org = doc.organization.AuditEntries ?? [];
   const all = [...org, ...doc.servers.flatMap((s) => s.AuditEntries ?? [])];
   const matching = all.filter(
     (e) =>
@@ -248,14 +248,18 @@ function isFetchFailureLine(entry: LogEntry): boolean {
   return entry.level === 'Warning' && (entry.operation ?? '').toLowerCase() === 'fetchmitigation';
 }
 
-function noteProblem(ctx: Ctx, server: string, time: string, text: string, recordKey: string): void {
+/**
+ * A failure record: a failed apply alerts on its own; anything else is a failed fetch, counted per
+ * cycle. `diagnosis` is the one read with the rest of its cycle (a log line), else the text's own.
+ */
+function noteProblem(ctx: Ctx, server: string, time: string, text: string, recordKey: string, diagnosis?: Diagnosis): void {
   const sm = serverMemory(ctx.memory, server);
   if (APPLY_FAILURE.test(text) && !/fetching mitigations/i.test(text)) {
     const id = MITIGATION_ID.exec(text)?.[1] ?? null;
     raiseRecordAlert(ctx, makeAlert('mitigation-failed', server, id, recordKey, wording.failed(server, id, text), ctx.now), time);
     return;
   }
-  noteFailure(sm.fetch, time, text, diagnose(text));
+  noteFailure(sm.fetch, time, text, diagnosis ?? diagnose(text));
 }
 
 function noteEvent(ctx: Ctx, server: string, event: EemsEvent): void {
@@ -287,7 +291,11 @@ function noteEvent(ctx: Ctx, server: string, event: EemsEvent): void {
 /** New records of one server: fetch cycles, failures, crashes, applies. */
 function evaluateRecords(ctx: Ctx, server: string): void {
   const sm = serverMemory(ctx.memory, server);
-  const records = mergeRecords(ctx.input.events[server] ?? [], ctx.input.logEntries[server] ?? [], ctx.now);
+  const entries = ctx.input.logEntries[server] ?? [];
+  // A generic Error line ("One or more errors occurred.") is diagnosed with the earlier lines of its
+  // cycle (the TLS Warning, the "Using Proxy" line), not on its own.
+  const inCycle = new Map(diagnoseLogEntries(entries).map((d) => [d.entry, d.diagnosis]));
+  const records = mergeRecords(ctx.input.events[server] ?? [], entries, ctx.now);
   for (const record of records) {
     if (record.event) {
       noteEvent(ctx, server, record.event);
@@ -298,7 +306,7 @@ function evaluateRecords(ctx: Ctx, server: string): void {
       if (entry.time && (sm.lastCycleAt === null || entry.time > sm.lastCycleAt)) sm.lastCycleAt = entry.time;
       if (entry.time && noteCycleStart(sm.fetch, entry.time)) clearCondition(ctx, cond('fetch-error', server));
     } else if (isFetchFailureLine(entry)) {
-      noteProblem(ctx, server, record.time, entry.message, `${record.time}#${entry.line ?? 0}`);
+      noteProblem(ctx, server, record.time, entry.message, `${record.time}#${entry.line ?? 0}`, inCycle.get(entry));
     }
   }
   decideFetchAlert(ctx, server, sm);

@@ -71,7 +71,8 @@ export interface ServerState {
 export interface StateDocument {
   /** ISO 8601 UTC. */
   collectedAt: string;
-  organization: { MitigationsEnabled: boolean | null };
+  /** AuditEntries: Set-OrganizationConfig entries about Mitigations* parameters, where readable (optional). */
+  organization: { MitigationsEnabled: boolean | null; AuditEntries?: AdminAuditEntry[] };
   servers: ServerState[];
 }
 

@@ -14,6 +14,7 @@ import { judgeServer } from '../core/staleness.js';
 import type { Alert, EemsEvent, LogEntry, MitigationVerdict, ServerState, StateDocument } from '../core/model.js';
 import { type EngineStateDocument, emptyEngineState, loadEngineState, saveEngineState } from './bookmarks.js';
 import { collectForwardedEvents } from './collectors/event-collector.js';
+import { type LogReadResult, UNREADABLE_NOTE_START } from './collectors/log-collector.js';
 import type { Engine, EngineDeps, EngineEvent, EngineSnapshot, PollResult, ServerSnapshot } from './engine-types.js';
 import { addHeartbeatEntries, heartbeatDays } from './heartbeat-days.js';
 import { type Journal, type JournalRecord, createJournal } from './journal.js';
@@ -102,6 +103,20 @@ export function createEngine(deps: EngineDeps): Engine {
     }
   }
 
+  /**
+   * Keep a server's log notes for the snapshot: each sentence once (an unreadable folder says the
+   * same every minute), logged when new; the unreadable note goes once the folder reads again.
+   * No heartbeat alert is raised for an unreadable folder: silence there says nothing about the
+   * service, and a blocked share on every server must not turn into a critical per server.
+   */
+  function noteLog(name: string, log: LogReadResult): void {
+    const before = logNotes.get(name) ?? [];
+    const kept = log.unreadable ? before : before.filter((n) => !n.startsWith(UNREADABLE_NOTE_START));
+    const fresh = log.notes.filter((n) => !kept.includes(n));
+    for (const note of fresh) logger?.info(`${name}: ${note}`);
+    if (fresh.length > 0 || kept.length !== before.length) logNotes.set(name, [...kept, ...fresh].slice(-10));
+  }
+
   async function commit(outcomes: PollOutcome<ServerFetch>[]): Promise<void> {
     await ready;
     const now = clock.now();
@@ -136,10 +151,7 @@ export function createEngine(deps: EngineDeps): Engine {
       logEntries[name] = v.log?.entries ?? [];
       if (v.events) next.bookmarks.events[name] = v.events.bookmark;
       if (v.log?.bookmark) next.bookmarks.logs[name] = v.log.bookmark;
-      if (v.log && v.log.notes.length > 0) {
-        logNotes.set(name, [...(logNotes.get(name) ?? []), ...v.log.notes].slice(-10));
-        for (const note of v.log.notes) logger?.info(`${name}: ${note}`);
-      }
+      if (v.log) noteLog(name, v.log);
       pollErrors.set(name, current?.Error ?? v.eventsError);
       next.heartbeat[name] = addHeartbeatEntries(next.heartbeat[name], logEntries[name], now);
     }

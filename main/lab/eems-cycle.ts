@@ -25,10 +25,14 @@ import { isApplicable, isBlocked, shortVersion } from './ocs-feed.js';
 
 const MINUTE = 60_000;
 
-/** Run the hour that starts at slotStart on this server (nothing when its service is not running). */
+/**
+ * Run the hour that starts at slotStart on this server: nothing when its service is not running,
+ * nor when it hangs (service-silent: Running, yet no log line and no event).
+ */
 export function runServerHour(writer: LabWriter, state: LabStateDocument, server: ServerState, slotStart: number, hour: number): void {
   if (server.Service?.Status !== 'Running') return;
   const labServer = writer.labServer(server.Name);
+  if (labServer.silent) return;
   const seed = writer.lab.seed;
   let t = slotStart + labServer.cycleOffsetMs + drawInt(seed, 0, 999, 'jitter', server.Name, hour);
   if (labServer.pendingCrash) {

@@ -71,8 +71,13 @@ export function applyFault(writer: LabWriter, state: LabStateDocument, serverNam
       setServerMitigationsEnabled(server, fault.enabled, fault.by ?? DEFAULT_CALLER, time);
       return `${server.Name}: MitigationsEnabled set to ${fault.enabled ? 'True' : 'False'}`;
     case 'service-stopped':
+      lab.silent = false; // stopping a hung service ends the hang
       if (server.Service?.Status === 'Running') stopService(writer, server, time, 'stopped by an administrator');
       return `${server.Name}: MSExchangeMitigation stopped`;
+    case 'service-silent':
+      lab.silent = fault.on;
+      if (fault.on) writer.report(server.Name).happened.push('the service hangs: it reports Running but runs no hourly check');
+      return `${server.Name}: ${fault.on ? 'MSExchangeMitigation hangs (Running, no hourly check)' : 'MSExchangeMitigation checks hourly again'}`;
     case 'service-started':
       if (server.Service?.Status !== 'Running') startService(writer, server, time, 'started by an administrator');
       return `${server.Name}: MSExchangeMitigation started`;
@@ -95,7 +100,7 @@ export function applyFault(writer: LabWriter, state: LabStateDocument, serverNam
       lab.runFault = { atStep: fault.atStep, seen: 0, message: fault.message ?? null };
       return `${server.Name}: step ${fault.atStep} from now will fail`;
     case 'clear':
-      Object.assign(lab, { fetchFault: null, unreachable: false, hung: false, pendingCrash: null, runFault: null });
+      Object.assign(lab, { fetchFault: null, unreachable: false, hung: false, silent: false, pendingCrash: null, runFault: null });
       return `${server.Name}: faults cleared`;
     default:
       throw new Error(`Unknown fault '${(fault as { kind: string }).kind}'.`);

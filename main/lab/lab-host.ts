@@ -128,8 +128,7 @@ export async function createLabHost(dir: string, options: LabHostOptions = {}): 
       const again = lookup(server);
       if ('error' in again) throw new Error(again.error);
       if (again.server.unreachable) throw new Error(unreachableSentence(again.server.name));
-      const events = await readServerEvents(root, again.server.name);
-      return events.filter((e) => e.recordId > sinceRecordId).map((e) => ({ ...e }));
+      return readServerEvents(root, again.server.name, sinceRecordId);
     },
 
     async run(step: ActionStep, opts?: { signal?: AbortSignal }): Promise<StepResult> {

@@ -76,8 +76,14 @@ export function readJsonCachedSync<T>(path: string): T {
 /** lab.json, read-only, or NotALabError. */
 export function readLabCached(dir: string): LabDocument {
   const path = labPaths.lab(dir);
-  if (!existsSync(path)) throw new NotALabError(dir);
-  const doc = readJsonCachedSync<LabDocument>(path);
+  let doc: LabDocument;
+  try {
+    // No existsSync first: every host call reads the clock, so one stat per call matters.
+    doc = readJsonCachedSync<LabDocument>(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') throw new NotALabError(dir);
+    throw error;
+  }
   if (doc?.format !== 'eems-watch-lab') throw new NotALabError(dir);
   return doc;
 }
@@ -152,42 +158,76 @@ export class AppendBatch {
   }
 }
 
-interface EventCache {
-  key: string;
+/** Where the last lines of an event file are: (RecordId, byte offset of its line), oldest first. */
+interface EventIndex {
   ino: number;
+  /** Bytes of complete lines already indexed. */
   size: number;
-  events: EemsEvent[];
+  marks: Array<[recordId: number, offset: number]>;
 }
-const eventCache = new Map<string, EventCache>();
+/** Lines remembered per file: enough for a poller a few days behind; an older bookmark rescans. */
+const INDEX_MARKS = 512;
+const eventIndex = new Map<string, EventIndex>();
 
-/**
- * The events of one server, oldest first. The file only grows, so the parsed prefix is kept and
- * only the new tail is read; a file that shrank or was replaced is read again whole. A last line
- * without its line end (an append in progress elsewhere) waits for the next call.
- */
-export async function readServerEvents(dir: string, name: string): Promise<EemsEvent[]> {
-  const path = labPaths.events(dir, name);
-  if (!existsSync(path)) return [];
-  const st = await stat(path);
-  const key = `${st.ino}:${st.mtimeMs}:${st.size}`;
-  const hit = eventCache.get(path);
-  if (hit && hit.key === key) return hit.events;
-  const reuse = hit !== undefined && hit.ino === st.ino && st.size >= hit.size;
-  const from = reuse ? hit.size : 0;
+/** The offset to read from for records after `since`, or 0 when the remembered lines do not reach back that far. */
+function startOffset(index: EventIndex | undefined, since: number): number {
+  if (!index || index.marks.length === 0 || index.marks[0]![0] > since) return 0;
+  const first = index.marks.find(([id]) => id > since);
+  return first ? first[1] : index.size;
+}
+
+async function readFrom(path: string, from: number, to: number): Promise<Buffer> {
   const handle = await open(path, 'r');
-  let chunk: Buffer;
   try {
-    chunk = Buffer.alloc(st.size - from);
-    await handle.read(chunk, 0, chunk.length, from);
+    const chunk = Buffer.alloc(to - from);
+    let done = 0;
+    while (done < chunk.length) {
+      const { bytesRead } = await handle.read(chunk, done, chunk.length - done, from + done);
+      if (bytesRead === 0) break;
+      done += bytesRead;
+    }
+    return chunk.subarray(0, done);
   } finally {
     await handle.close();
   }
-  const lastEnd = chunk.lastIndexOf(10);
-  const complete = lastEnd === -1 ? '' : chunk.subarray(0, lastEnd + 1).toString('utf8');
-  const events = reuse ? [...hit.events] : [];
-  for (const line of complete.split('\n')) {
-    if (line.trim().length > 0) events.push(JSON.parse(line) as EemsEvent);
+}
+
+/**
+ * The events of one server with RecordId above `sinceRecordId`, oldest first (RecordIds only grow
+ * along the file). Only the offsets of the file's last lines are kept, so a poller reads just the
+ * new tail and memory stays flat however long the lab runs; a bookmark older than those lines, a
+ * file that shrank or was replaced, is read from the start. A last line without its line end (an
+ * append in progress elsewhere) waits for the next call.
+ */
+export async function readServerEvents(dir: string, name: string, sinceRecordId = 0): Promise<EemsEvent[]> {
+  const path = labPaths.events(dir, name);
+  let st: Awaited<ReturnType<typeof stat>>;
+  try {
+    st = await stat(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOENT') return [];
+    throw error;
   }
-  eventCache.set(path, { key, ino: st.ino, size: from + (lastEnd + 1), events });
+  let index = eventIndex.get(path);
+  if (index && (index.ino !== st.ino || st.size < index.size)) index = undefined;
+  const from = startOffset(index, sinceRecordId);
+  if (from >= st.size) return [];
+  const chunk = await readFrom(path, from, st.size);
+  const lastEnd = chunk.lastIndexOf(10);
+  const events: EemsEvent[] = [];
+  const marks: Array<[number, number]> = index ? index.marks.filter(([, offset]) => offset < from) : [];
+  let lineStart = 0;
+  while (lineStart <= lastEnd) {
+    const end = chunk.indexOf(10, lineStart);
+    const line = chunk.subarray(lineStart, end).toString('utf8');
+    if (line.trim().length > 0) {
+      const event = JSON.parse(line) as EemsEvent;
+      marks.push([event.recordId, from + lineStart]);
+      if (event.recordId > sinceRecordId) events.push(event);
+    }
+    lineStart = end + 1;
+  }
+  const size = from + lastEnd + 1;
+  if (!index || size >= index.size) eventIndex.set(path, { ino: st.ino, size, marks: marks.slice(-INDEX_MARKS) });
   return events;
 }

@@ -4,7 +4,7 @@
  * switches; state.json holds the state document of contracts.md exactly as a collection would
  * print it. Both are rewritten atomically; logs and events are only ever appended.
  */
-import type { AdminAuditEntry, RewriteRule, StateDocument } from '../core/model.js';
+import type { RewriteRule, StateDocument } from '../core/model.js';
 
 /** Why a fetch fails: the diagnosis codes of contracts.md that a fetch can produce. */
 export const FETCH_FAILURE_CODES = ['tls-chain', 'signing-cert', 'revocation', 'untrusted-endpoint', 'proxy', 'network'] as const;
@@ -20,9 +20,11 @@ export type FetchFailureCode = (typeof FETCH_FAILURE_CODES)[number];
  * - fetch-failing: every fetch fails with the texts of that diagnosis code (`code` null clears it).
  * - unreachable: collect() gives the server an Error sentence, events() and run() fail.
  * - hung: every host call about the server never resolves (until LabHost.close()).
+ * - service-silent: the service hangs: Service.Status stays Running but no hourly cycle happens (no
+ *   log line, no event), the failure the heartbeat rule exists for. A stop of the service cures it.
  * - fail-run: the Nth run() step (1-based, counted from now) on that server fails without changing
  *   anything; the switch then clears itself, so a resume succeeds.
- * - clear: removes fetch, unreachable, hung, crash and run faults of the server.
+ * - clear: removes fetch, unreachable, hung, silent, crash and run faults of the server.
  */
 export type LabFault =
   | { kind: 'org-mitigations-enabled'; enabled: boolean; by?: string }
@@ -33,6 +35,7 @@ export type LabFault =
   | { kind: 'fetch-failing'; code: FetchFailureCode | null }
   | { kind: 'unreachable'; on: boolean }
   | { kind: 'hung'; on: boolean }
+  | { kind: 'service-silent'; on: boolean }
   | { kind: 'fail-run'; atStep: number; message?: string }
   | { kind: 'clear' };
 
@@ -77,6 +80,8 @@ export interface LabServer {
   fetchFault: FetchFailureCode | null;
   unreachable: boolean;
   hung: boolean;
+  /** service-silent: Running, but no cycle (absent in labs made before the switch existed). */
+  silent?: boolean;
   pendingCrash: { restart: boolean } | null;
   /** fail-run: calls seen since the switch was set, and the one that fails. */
   runFault: { atStep: number; seen: number; message: string | null } | null;
@@ -103,10 +108,8 @@ export interface LabDocument {
   timeline: LabTimelineEntry[];
 }
 
-/** state.json: the state document of contracts.md, plus the org audit trail (an added field). */
-export interface LabStateDocument extends StateDocument {
-  organization: { MitigationsEnabled: boolean | null; AuditEntries?: AdminAuditEntry[] };
-}
+/** state.json: the state document of contracts.md (with the org audit trail). */
+export type LabStateDocument = StateDocument;
 
 /** What happened to one server during an advance, in words and counts. */
 export interface ServerAdvanceReport {

@@ -56,6 +56,7 @@ export async function initLab(dir: string, options: InitLabOptions = {}): Promis
       fetchFault: fetchFault ?? null,
       unreachable: false,
       hung: false,
+      silent: false,
       pendingCrash: null,
       runFault: null,
       backups: 0,
@@ -136,7 +137,7 @@ export interface LabServerSummary {
   mitigationsApplied: string[];
   mitigationsBlocked: string[];
   rewriteRules: string[];
-  faults: { fetch: string | null; unreachable: boolean; hung: boolean; pendingCrash: boolean; failRunAtStep: number | null };
+  faults: { fetch: string | null; unreachable: boolean; hung: boolean; silent: boolean; pendingCrash: boolean; failRunAtStep: number | null };
 }
 
 /** The `lab --json` summary. */
@@ -175,6 +176,7 @@ export function summarizeLab(dir: string): LabSummary {
           fetch: l?.fetchFault ?? null,
           unreachable: l?.unreachable ?? false,
           hung: l?.hung ?? false,
+          silent: l?.silent ?? false,
           pendingCrash: l?.pendingCrash != null,
           failRunAtStep: l?.runFault?.atStep ?? null,
         },

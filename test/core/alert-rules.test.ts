@@ -1,5 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
+import { readFile } from 'node:fs/promises';
+import { parseMitigationLog } from '../../main/core/parsers/mitigation-log.js';
+import { fixture } from '../support/paths.js';
 import { type EvaluateInput, type RuleMemory, emptyRuleMemory, evaluate, openAlerts } from '../../main/core/alert-rules.js';
 import { defaultKnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
 import type { EemsEvent, LogEntry, ServerState, StateDocument } from '../../main/core/model.js';
@@ -121,4 +124,28 @@ test('record alerts older than a day are history, not news (a first read of a mo
   const old: EemsEvent = { recordId: 9, eventId: 4999, level: 'Error', time: hour(0), machine: 'EX01', provider: 'MSExchange Common', message: 'Watson report about to be sent for process id: 1, with parameters: E12IIS, c-RTL-AMD64, 15.02.1748.043, MSExchangeMitigation, System.OutOfMemoryException' };
   const later = new Date(Date.parse(hour(0)) + 25 * 3_600_000);
   assert.deepEqual(evaluate({ previous: null, current: doc(hour(0), [server()]), events: { EX01: [old] }, logEntries: {}, knowledge: kb, now: later, memory: emptyRuleMemory(), options }).alerts, []);
+});
+
+test('a generic Error line is diagnosed with the Warning and the proxy of its own cycle (the sample log)', async () => {
+  const text = await readFile(fixture('samples', 'mitigation-service.log'), 'utf8');
+  const all = parseMitigationLog(text).entries;
+  // The 09:00 cycle only: "Using Proxy", the TLS Warning, then "One or more errors occurred."
+  const nineOClock = all.filter((e) => e.time !== null && e.time < '2026-06-10T10:00:00Z');
+  assert.ok(nineOClock.some((e) => e.level === 'Error' && /One or more errors occurred\.$/.test(e.message)));
+  const ex01 = server({ Name: 'EX01' });
+  const s = doc('2026-06-10T09:00:00Z', [ex01]);
+  const result = evaluate({
+    previous: s, current: s, events: {}, logEntries: { EX01: nineOClock }, knowledge: kb, now: new Date('2026-06-10T09:05:00Z'),
+    memory: emptyRuleMemory(), options: { heartbeatGraceMinutes: 120, fetchErrorThreshold: 1 },
+  });
+  const alert = result.alerts.find((a) => a.kind === 'fetch-error');
+  assert.ok(alert, 'one failed cycle at a threshold of 1 alerts');
+  assert.equal(alert.diagnosis?.code, 'tls-chain');
+  assert.equal(alert.diagnosis?.details.proxy, 'http://10.0.0.10:8080/', 'the proxy of the cycle is named: TLS inspection is the likely cause');
+  assert.match(alert.title, /EX01/);
+
+  // The Error line alone, after its cycle's lines were read in an earlier poll, still counts once.
+  const errorOnly = nineOClock.filter((e) => e.level === 'Error');
+  const later = evaluate({ previous: s, current: s, events: {}, logEntries: { EX01: errorOnly }, knowledge: kb, now: new Date('2026-06-10T09:05:00Z'), memory: emptyRuleMemory(), options: { heartbeatGraceMinutes: 120, fetchErrorThreshold: 1 } });
+  assert.equal(later.alerts.find((a) => a.kind === 'fetch-error')?.diagnosis?.code, 'unknown', 'a lone generic line stays unknown: nothing in its cycle says more');
 });

@@ -1,13 +1,13 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultKnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
 import type { DesktopNotification, NotifierPort } from '../../main/core/ports.js';
 import { type Engine, createEngine } from '../../main/engine/engine.js';
 import { createFakeClock, createManualScheduler } from '../../main/engine/scheduler.js';
-import { defaultSettings } from '../../main/engine/settings/settings-schema.js';
+import { type Settings, defaultSettings } from '../../main/engine/settings/settings-schema.js';
 import { type LabFault, type LabHost, createLabHost, initLab } from '../../main/lab/index.js';
 
 const SERVERS = ['EX01', 'EX02', 'EX03'];
@@ -17,9 +17,9 @@ function recordingNotifier(): NotifierPort & { shown: DesktopNotification[] } {
   return { shown, notify: async (n) => void shown.push(n) };
 }
 
-function makeEngine(host: LabHost, dataDir: string, notifier: NotifierPort | null): Engine {
+function makeEngine(host: LabHost, dataDir: string, notifier: NotifierPort | null, settings: Settings = defaultSettings()): Engine {
   const scheduler = createManualScheduler(createFakeClock(new Date(0)));
-  return createEngine({ host, settings: defaultSettings(), dataDir, clock: host.clock, notifier, knowledge: defaultKnowledgeBase(), servers: SERVERS, scheduler });
+  return createEngine({ host, settings, dataDir, clock: host.clock, notifier, knowledge: defaultKnowledgeBase(), servers: SERVERS, scheduler });
 }
 
 async function withLab(fn: (dir: string, host: LabHost) => Promise<void>) {
@@ -53,6 +53,9 @@ const SCRIPT: { hour: number; server: string | null; fault: LabFault; expect?: s
   { hour: 600, server: 'EX02', fault: { kind: 'server-mitigations-enabled', enabled: false, by: 'contoso.com/Users/Mallory' }, expect: 'server-mitigations-disabled EX02 -' },
   // A second stop of EX03 after the first cleared: a new episode, a new alert.
   { hour: 650, server: 'EX03', fault: { kind: 'service-stopped' }, expect: 'service-stopped EX03 -' },
+  // A hung service: it reports Running, but no hourly check happens. Only the heartbeat can tell.
+  { hour: 660, server: 'EX01', fault: { kind: 'service-silent', on: true }, expect: 'heartbeat-missed EX01 -' },
+  { hour: 690, server: 'EX01', fault: { kind: 'service-silent', on: false } },
 ];
 
 test('a simulated month: every scripted fault gives exactly its alerts, none twice, none lost across a restart', { timeout: 120_000 }, () =>
@@ -60,6 +63,7 @@ test('a simulated month: every scripted fault gives exactly its alerts, none twi
     const dataDir = join(dir, 'data');
     const notifier = recordingNotifier();
     let engine = makeEngine(host, dataDir, notifier);
+    const heartbeatOpen: number[] = [];
     for (let hour = 0; hour < 720; hour += 1) {
       for (const step of SCRIPT.filter((s) => s.hour === hour)) await host.setFault(step.server, step.fault);
       if (hour === 360) {
@@ -68,6 +72,7 @@ test('a simulated month: every scripted fault gives exactly its alerts, none twi
       }
       await host.advance(1);
       await engine.pollOnce();
+      if (engine.snapshot().openAlerts.some((a) => a.kind === 'heartbeat-missed')) heartbeatOpen.push(hour);
     }
     const alerts = (await engine.journal.read({ types: ['alert'] })).flatMap((r) => (r.type === 'alert' ? [r.alert] : []));
     const got = alerts.map((a) => `${a.kind} ${a.server ?? '-'} ${a.diagnosis?.code ?? '-'}`).sort();
@@ -78,6 +83,18 @@ test('a simulated month: every scripted fault gives exactly its alerts, none twi
     // Each alert reached the notifier exactly once (the restart re-notified nothing).
     const notified = notifier.shown.flatMap((n) => n.alertIds).sort();
     assert.deepEqual(notified, alerts.map((a) => a.id).sort());
+    // The hung service: Running all along, silent from hour 660. The last check ran during hour 659,
+    // so the 120-minute grace ends during hour 661; the first cycle after the hang ends clears it.
+    const silentAt = Date.parse('2026-06-15T08:00:00Z') + 660 * 3_600_000;
+    const heartbeat = alerts.find((a) => a.kind === 'heartbeat-missed')!;
+    const lastCheck = Date.parse(heartbeat.id.split(':-:')[1]!);
+    assert.ok(lastCheck < silentAt && lastCheck >= silentAt - 3_600_000, 'the last check named is the one of hour 659');
+    assert.ok(Date.parse(heartbeat.time) - lastCheck > 120 * 60_000, `raised ${heartbeat.time}: only after the 120-minute grace`);
+    assert.ok(Date.parse(heartbeat.time) - silentAt <= 3 * 3_600_000, `raised ${heartbeat.time}: at the first poll past the grace`);
+    assert.match(heartbeat.body, /reports Running/);
+    assert.equal(heartbeatOpen[0], 661, 'open from the first poll past the grace');
+    assert.equal(heartbeatOpen.at(-1), 689, 'closed by the first cycle after the hang ended');
+    assert.equal(heartbeatOpen.length, 29, 'open while the silence lasts, without a gap');
     const drift = alerts.find((a) => a.kind === 'server-mitigations-disabled')!;
     assert.match(drift.body, /Mallory/, 'the drift alert names who made the change');
 
@@ -130,4 +147,31 @@ test('a crash between journal and notification re-notifies once on start, and ne
     await again.stop();
     assert.deepEqual(third.shown, [], 'notified once after the crash, not on every start');
     assert.equal((await again.journal.read({ types: ['alert'] })).length, 1);
+  }));
+
+test('a log folder that cannot be read: the snapshot says so once, with the next step; no heartbeat alert is made up', { timeout: 60_000 }, () =>
+  withLab(async (dir, host) => {
+    const settings = defaultSettings();
+    const missing = join(dir, 'no-such-share', 'MitigationService');
+    settings.servers = [{ name: 'EX02', logFolder: missing, enabled: true }];
+    const engine = makeEngine(host, join(dir, 'data'), null, settings);
+    await host.setFault('EX02', { kind: 'service-silent', on: true }); // even a hung service cannot be told from an unread log
+    for (let hour = 0; hour < 6; hour += 1) {
+      await host.advance(1);
+      await engine.pollOnce();
+    }
+    const ex02 = engine.snapshot().servers.find((s) => s.name === 'EX02')!;
+    assert.equal(ex02.logNotes.length, 1, `one note, not one per poll: ${JSON.stringify(ex02.logNotes)}`);
+    assert.ok(ex02.logNotes[0]!.includes(`${missing} cannot be read`));
+    assert.match(ex02.logNotes[0]!, /heartbeat check .* off/);
+    assert.equal(ex02.lastCycleAt, null);
+    assert.deepEqual(engine.snapshot().openAlerts, []);
+    const ex01 = engine.snapshot().servers.find((s) => s.name === 'EX01')!;
+    assert.deepEqual(ex01.logNotes, []);
+    assert.ok(ex01.lastCycleAt !== null, 'the other servers are read from the lab as before');
+    await mkdir(missing, { recursive: true }); // the share is fixed
+    await host.advance(1);
+    await engine.pollOnce();
+    assert.deepEqual(engine.snapshot().servers.find((s) => s.name === 'EX02')!.logNotes, [], 'the note goes once the folder reads');
+    await engine.stop();
   }));

@@ -60,8 +60,12 @@ test('survives rotation to a new file, truncation (and says so) and deletion of 
 
 test('a missing folder is a note, not a crash, and keeps the bookmark', async () => {
   const bookmark = { file: 'x.LOG', offset: 10 };
-  const r = await readNewLogEntries(join(tmpdir(), 'eems-no-such-folder-' + process.pid), bookmark);
+  const folder = join(tmpdir(), 'eems-no-such-folder-' + process.pid);
+  const r = await readNewLogEntries(folder, bookmark);
   assert.deepEqual(r.entries, []);
   assert.deepEqual(r.bookmark, bookmark);
-  assert.match(r.notes[0]!, /Cannot list/);
+  assert.equal(r.unreadable, true);
+  assert.ok(r.notes[0]!.includes(`${folder} cannot be read`));
+  assert.match(r.notes[0]!, /heartbeat check .* off/);
+  assert.match(r.notes[0]!, /Check servers\[\]\.logFolder/);
 });

@@ -1,8 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { readFile } from 'node:fs/promises';
-import { advanceLab, initLab, labPaths, setLabFault } from '../../main/lab/index.js';
+import { appendFile, readFile, rename, writeFile } from 'node:fs/promises';
+import { advanceLab, initLab, labPaths, setLabFault, summarizeLab } from '../../main/lab/index.js';
 import type { LabStateDocument } from '../../main/lab/lab-types.js';
+import { readServerEvents } from '../../main/lab/lab-store.js';
 import { cyclesPerDay, readEvents, readLogEntries, tempDir } from './lab-support.js';
 
 const PREFIX = 'Exception encountered while fetching mitigations : ';
@@ -120,4 +121,50 @@ test('a fault for an unknown server or without a server is a sentence', async (t
   await initLab(dir, { scenario: 'quiet' });
   await assert.rejects(setLabFault(dir, 'EX99', { kind: 'hung', on: true }), /EX99 is not part of this lab\. Servers: EX01, EX02, EX03\./);
   await assert.rejects(setLabFault(dir, null, { kind: 'service-stopped' }), /give its name/);
+});
+
+test('a server event file reads incrementally: records after a RecordId, half lines wait, a replaced file is read again', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await initLab(dir, { scenario: 'quiet', servers: 1 });
+  const path = labPaths.events(dir, 'EX01');
+  const record = (id: number) => JSON.stringify({ recordId: id, eventId: 1008, level: 'Error', time: '2026-06-15T08:00:00.000Z', machine: 'EX01.contoso.com', provider: 'MSExchange Mitigation Service', message: `m${id}` });
+  const ids = Array.from({ length: 2000 }, (_, i) => 1000 + i * 3);
+  await writeFile(path, ids.map(record).join('\n') + '\n');
+  const after = async (since: number) => (await readServerEvents(dir, 'EX01', since)).map((e) => e.recordId);
+  assert.deepEqual(await after(0), ids);
+  assert.deepEqual(await after(ids.at(-5)!), ids.slice(-4), 'a recent bookmark');
+  assert.deepEqual(await after(ids[10]! + 1), ids.slice(11), 'a bookmark older than the remembered lines: read from the start');
+  assert.deepEqual(await after(ids.at(-1)!), []);
+  await appendFile(path, `${record(9000)}\n${record(9001).slice(0, 20)}`);
+  assert.deepEqual(await after(ids.at(-1)!), [9000], 'the half-written line waits');
+  await appendFile(path, `${record(9001).slice(20)}\n`);
+  assert.deepEqual(await after(9000), [9001]);
+  assert.deepEqual(await after(ids.at(-2)!), [ids.at(-1)!, 9000, 9001]);
+  await writeFile(`${path}.new`, `${record(5)}\n${record(6)}\n`);
+  await rename(`${path}.new`, path); // replaced: another inode, shorter
+  assert.deepEqual(await after(0), [5, 6]);
+  assert.deepEqual(await after(5), [6]);
+});
+
+test('service-silent: the service reports Running but writes no log line and no event until it resumes or is stopped', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await initLab(dir, { scenario: 'quiet', start: new Date('2026-06-15T00:00:00Z') });
+  await advanceLab(dir, 2);
+  const before = (await readLogEntries(dir, 'EX01')).entries.length;
+  await setLabFault(dir, 'EX01', { kind: 'service-silent', on: true });
+  await setLabFault(dir, 'EX02', { kind: 'service-crash', restart: true }); // a neighbour keeps writing
+  const result = await advanceLab(dir, 5);
+  assert.equal(result.servers.find((r) => r.server === 'EX01')!.cycles, 0);
+  assert.equal((await readLogEntries(dir, 'EX01')).entries.length, before, 'no log line at all');
+  assert.deepEqual(await readEvents(dir, 'EX01'), [], 'no event at all');
+  assert.equal((await readState(dir)).servers.find((s) => s.Name === 'EX01')!.Service!.Status, 'Running');
+  assert.equal(summarizeLab(dir).servers.find((s) => s.name === 'EX01')!.faults.silent, true);
+  await setLabFault(dir, 'EX01', { kind: 'service-silent', on: false });
+  assert.equal((await advanceLab(dir, 2)).servers.find((r) => r.server === 'EX01')!.cycles, 2, 'cycles resume');
+  await setLabFault(dir, 'EX01', { kind: 'service-silent', on: true });
+  await setLabFault(dir, 'EX01', { kind: 'service-stopped' });
+  await setLabFault(dir, 'EX01', { kind: 'service-started' });
+  assert.equal((await advanceLab(dir, 1)).servers.find((r) => r.server === 'EX01')!.cycles, 1, 'a restart ends the hang');
 });

@@ -25,6 +25,8 @@ const FAULTS = [
   'service-stop',
   'service-start',
   'crash',
+  'service-silent',
+  'service-resume',
   'fetch-fail',
   'fetch-ok',
   'unreachable',
@@ -47,7 +49,8 @@ ${Object.entries(SCENARIOS)
   .join('\n')}
 
 Faults: ${FAULTS.join(', ')}
-  fetch-fail --code ${FETCH_FAILURE_CODES.join('|')}; crash [--restart]; fail-step --step N (the Nth
+  fetch-fail --code ${FETCH_FAILURE_CODES.join('|')}; crash [--restart]; service-silent: the service
+  hangs (Running, no hourly check) until service-resume or service-stop; fail-step --step N (the Nth
   removal step from now fails once); org-* need no --server, the others do.`;
 
 /** A library error (a sentence for the admin) becomes the one-line usage error of the CLI. */
@@ -65,7 +68,7 @@ function printSummary(io: CliIo, summary: LabSummary): void {
   io.stdout(`Lab '${summary.scenario}' at ${summary.now} (hour ${summary.hour}); organisation MitigationsEnabled ${org}.\n`);
   const width = Math.max(...summary.servers.map((s) => s.name.length));
   for (const s of summary.servers) {
-    const faults = [s.faults.fetch ? `fetch fails: ${s.faults.fetch}` : '', s.faults.unreachable ? 'unreachable' : '', s.faults.hung ? 'hung' : '']
+    const faults = [s.faults.fetch ? `fetch fails: ${s.faults.fetch}` : '', s.faults.unreachable ? 'unreachable' : '', s.faults.hung ? 'hung' : '', s.faults.silent ? 'service hangs' : '']
       .filter(Boolean)
       .join(', ');
     io.stdout(
@@ -100,6 +103,9 @@ function parseFault(set: string, values: { code?: string; restart?: boolean; ste
       return { kind: 'service-started' };
     case 'crash':
       return { kind: 'service-crash', restart: values.restart === true };
+    case 'service-silent':
+    case 'service-resume':
+      return { kind: 'service-silent', on: set === 'service-silent' };
     case 'fetch-fail':
       if (!values.code || !(FETCH_FAILURE_CODES as readonly string[]).includes(values.code)) {
         throw new UsageError(`fetch-fail needs --code, one of: ${FETCH_FAILURE_CODES.join(', ')}`);

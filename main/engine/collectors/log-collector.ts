@@ -21,6 +21,19 @@ export interface LogReadResult {
   /** Sentences for the log and the diagnostics page: truncation, deletion, unreadable lines. */
   notes: string[];
   skipped: number;
+  /** The folder could not be listed at all (missing, no access): nothing was read. */
+  unreadable?: boolean;
+}
+
+/** How the note of an unreadable folder starts (the engine drops it once the folder reads again). */
+export const UNREADABLE_NOTE_START = 'The Mitigation Service log folder ';
+
+/** The note of a folder that cannot be read: what it costs and the next step. */
+export function unreadableLogNote(folder: string, reason: string): string {
+  return (
+    `${UNREADABLE_NOTE_START}${folder} cannot be read (${reason}). Without it the heartbeat check and the log's fetch diagnosis are off ` +
+    `for this server (fetch errors still come from event 1008). Check servers[].logFolder and that this account can read the folder or share.`
+  );
 }
 
 /** Read at most this much per call; the rest comes next cycle (a first read of months of log). */
@@ -93,7 +106,7 @@ export async function readNewLogEntries(folder: string, bookmark: LogBookmark | 
   try {
     files = await listLogFiles(folder, bookmark?.file ?? null);
   } catch (error) {
-    return { entries: [], bookmark, notes: [`Cannot list ${folder}: ${(error as Error).message}`], skipped: 0 };
+    return { entries: [], bookmark, notes: [unreadableLogNote(folder, (error as Error).message)], skipped: 0, unreadable: true };
   }
   const start = startPoint(files, bookmark, notes);
   if (start.index < 0) return { entries: [], bookmark, notes, skipped: 0 };
