@@ -135,7 +135,7 @@ function isMitigationAudit(e: AdminAuditEntry): boolean {
 /** The Diagnostics view of a snapshot. */
 export function buildDiagnostics(snap: EngineSnapshot, server?: string): DiagnosticsView {
   const wanted = snap.servers.filter((s) => !server || s.name.toLowerCase() === server.toLowerCase());
-  const org = snap.state?.organization as ({ MitigationsEnabled: boolean | null; AuditEntries?: AdminAuditEntry[] } | undefined);
+  const org = snap.state?.organization;
   const entries = [...(org?.AuditEntries ?? []), ...(snap.state?.servers ?? []).flatMap((s) => s.AuditEntries ?? [])].filter(isMitigationAudit);
   const seen = new Set<string>();
   const drift = entries

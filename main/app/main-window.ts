@@ -1,0 +1,77 @@
+/**
+ * The EEMS Watch window: the renderer in a locked-down BrowserWindow. contextIsolation, sandbox,
+ * no nodeIntegration, webSecurity on; loaded from app://eems/ (served with a CSP by app-protocol.ts);
+ * navigation, new windows and every permission request are denied.
+ */
+import type { BrowserWindow, BrowserWindowConstructorOptions, Session, WebContents } from 'electron';
+import { APP_ORIGIN } from './app-identity.js';
+
+/** The webPreferences every window of the app gets (electronegativity checks these). */
+export function secureWebPreferences(preloadPath: string): NonNullable<BrowserWindowConstructorOptions['webPreferences']> {
+  return {
+    preload: preloadPath,
+    contextIsolation: true,
+    sandbox: true,
+    nodeIntegration: false,
+    nodeIntegrationInWorker: false,
+    nodeIntegrationInSubFrames: false,
+    webSecurity: true,
+    allowRunningInsecureContent: false,
+    experimentalFeatures: false,
+    webviewTag: false,
+    navigateOnDragDrop: false,
+    spellcheck: false,
+  };
+}
+
+/** True for URLs of the app itself; everything else is refused in the window. */
+export function isAppUrl(url: string): boolean {
+  try {
+    return new URL(url).origin === APP_ORIGIN || url.startsWith(`${APP_ORIGIN}/`);
+  } catch {
+    return false;
+  }
+}
+
+/** Deny navigation away from the app, window.open, webviews and permission requests. */
+export function lockDownContents(contents: WebContents, session: Session): void {
+  contents.on('will-navigate', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.on('will-redirect', (event, url) => {
+    if (!isAppUrl(url)) event.preventDefault();
+  });
+  contents.on('will-attach-webview', (event) => event.preventDefault());
+  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
+  session.setPermissionCheckHandler(() => false);
+}
+
+/** Create the window (hidden until ready) and load the renderer; `#alert=<id>` opens that alert. */
+export function createMainWindow(deps: {
+  BrowserWindowCtor: new (options: BrowserWindowConstructorOptions) => BrowserWindow;
+  preloadPath: string;
+  iconPath: string;
+  alertId?: string;
+}): BrowserWindow {
+  const win = new deps.BrowserWindowCtor({
+    width: 1100,
+    height: 760,
+    minWidth: 720,
+    minHeight: 480,
+    show: false,
+    title: 'EEMS Watch',
+    icon: deps.iconPath,
+    autoHideMenuBar: true,
+    webPreferences: secureWebPreferences(deps.preloadPath),
+  });
+  lockDownContents(win.webContents, win.webContents.session);
+  win.once('ready-to-show', () => win.show());
+  void win.loadURL(windowUrl(deps.alertId));
+  return win;
+}
+
+/** The URL the window shows, optionally on one alert. */
+export function windowUrl(alertId?: string): string {
+  return `${APP_ORIGIN}/index.html${alertId ? `#alert=${encodeURIComponent(alertId)}` : ''}`;
+}
