@@ -33,6 +33,12 @@ export default tseslint.config(
     },
   },
   {
+    // CommonJS helpers preloaded into third-party tools (test/support/offline.cjs).
+    files: ['**/*.cjs'],
+    languageOptions: { sourceType: 'commonjs', globals: { require: 'readonly', module: 'writable', process: 'readonly' } },
+    rules: { '@typescript-eslint/no-require-imports': 'off' },
+  },
+  {
     files: ['main/core/**/*.ts'],
     rules: restrict(
       ['electron', ...nodeIoPaths, ...logging],

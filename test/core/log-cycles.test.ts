@@ -1,6 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
+import fc from 'fast-check';
 import { fixture } from '../support/paths.js';
 import { createCycleCounter } from '../../main/core/log-cycles.js';
 import { parseMitigationLog } from '../../main/core/parsers/mitigation-log.js';
@@ -73,4 +74,26 @@ test('entries without a time are ignored; an empty counter has no days', () => {
   assert.deepEqual(counter.days(), []);
   counter.add({ ...fetchAt('x'), time: null });
   assert.deepEqual(counter.days(), []);
+});
+
+test('property: counts of any split of the entries, merged (through plain JSON), equal counting them all in one counter', () => {
+  const all = ['full-day.LOG', 'missing-hours.LOG', 'rotation-1.LOG', 'rotation-2.LOG'].flatMap(
+    (file) => parseMitigationLog(readFileSync(fixture('parsers', file), 'utf8')).entries,
+  );
+  const whole = createCycleCounter();
+  for (const entry of all) whole.add(entry);
+  fc.assert(
+    fc.property(fc.array(fc.nat({ max: all.length }), { maxLength: 4 }), (cuts) => {
+      const bounds = [0, ...[...new Set(cuts)].sort((a, b) => a - b), all.length];
+      const merged = createCycleCounter();
+      for (let i = 0; i + 1 < bounds.length; i += 1) {
+        const part = createCycleCounter();
+        for (const entry of all.slice(bounds[i], bounds[i + 1])) part.add(entry);
+        merged.merge(JSON.parse(JSON.stringify(part.snapshot())) as ReturnType<typeof part.snapshot>);
+      }
+      assert.deepEqual(merged.days(), whole.days());
+    }),
+    { numRuns: 100 },
+  );
+  assert.ok(whole.days().some((d) => d.missingHours.length > 0), 'the fixtures hold missing hours to merge');
 });

@@ -1,13 +1,13 @@
 /**
- * eems-watch parse-log FILE... [--json]: read Mitigation Service log files as streams (any size,
- * constant memory per file besides what is printed) and report entries, hourly cycles per UTC day
- * and the lines that could not be read (contracts.md, parse-log).
+ * eems-watch parse-log FILE... [--json]: read Mitigation Service log files (any size; a big file is
+ * parsed in parallel parts, see engine/log-file-reader) and report entries, hourly cycles per UTC
+ * day and the lines that could not be read (contracts.md, parse-log).
  */
-import { createReadStream } from 'node:fs';
 import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
 import type { LogEntry } from '../../core/model.js';
-import { createCycleCounter, type DayCycles } from '../../core/log-cycles.js';
-import { createMitigationLogParser, type SkippedLine } from '../../core/parsers/mitigation-log.js';
+import { type CycleCounter, createCycleCounter, type DayCycles } from '../../core/log-cycles.js';
+import type { SkippedLine } from '../../core/parsers/mitigation-log.js';
+import { type EntrySelection, type LogFileResult, readMitigationLogFile } from '../../engine/log-file-reader.js';
 
 const USAGE = [
   'Usage: eems-watch parse-log FILE... [--json]',
@@ -20,28 +20,22 @@ const USAGE = [
 /** An entry as printed: the LogEntry plus the file it came from. */
 type PrintedEntry = LogEntry & { file: string };
 
-interface FileResult {
-  skipped: number;
-  skippedLines: SkippedLine[];
-}
-
 /**
- * Stream one file through a fresh parser; `onEntry` sees every entry in file order.
+ * Read one file the way parse-log does (the log-parsing benchmark measures this very call): every
+ * entry counted into `counter`, the selected ones to `onEntries` in file order.
  * Throws a UsageError (one line, exit 2) when the file cannot be read.
  */
-export async function streamLogFile(file: string, onEntry: (entry: LogEntry) => void): Promise<FileResult> {
-  const parser = createMitigationLogParser();
+export async function readLogForParseLog(
+  file: string,
+  select: EntrySelection,
+  counter: CycleCounter,
+  onEntries: (entries: LogEntry[]) => void,
+): Promise<LogFileResult> {
   try {
-    const stream = createReadStream(file, { highWaterMark: 1 << 16 });
-    stream.setEncoding('utf8');
-    for await (const chunk of stream as AsyncIterable<string>) {
-      for (const entry of parser.push(chunk)) onEntry(entry);
-    }
+    return await readMitigationLogFile(file, { select, counter, onEntries });
   } catch (error) {
     throw new UsageError(`cannot read ${file}: ${describeError(error)}. Check the path and that you may read it.`);
   }
-  for (const entry of parser.end()) onEntry(entry);
-  return { skipped: parser.skipped, skippedLines: [...parser.skippedLines] };
 }
 
 export const command: Command = {
@@ -57,10 +51,9 @@ export const command: Command = {
     const skippedLines: (SkippedLine & { file: string })[] = [];
     let skipped = 0;
     for (const file of positionals) {
-      const result = await streamLogFile(file, (entry) => {
-        counter.add(entry);
-        // Human output shows only warnings and errors: keep nothing else in memory for it.
-        if (json || entry.level === 'Warning' || entry.level === 'Error') entries.push({ ...entry, file });
+      // Human output shows only warnings and errors: keep nothing else in memory for it.
+      const result = await readLogForParseLog(file, json ? 'all' : 'problems', counter, (batch) => {
+        for (const entry of batch) entries.push({ ...entry, file });
       });
       skipped += result.skipped;
       for (const line of result.skippedLines) skippedLines.push({ ...line, file });

@@ -52,8 +52,18 @@ const MAX_COLUMNS = 64;
 /**
  * Parse one data line (no line terminator, not a header, not blank). `commas` is scratch space the
  * caller owns, so a line costs no array allocation.
+ * Nearly every real line has one shape; it is read by a fast path that gives exactly what the
+ * general reader gives (tests compare both), anything else goes to the general reader.
  */
 export function parseLogLine(line: string, lineNo: number, columns: LogColumns, commas: Int32Array): LineResult {
+  return parseCommonLineAt(line, 0, line.length, lineNo, columns) ?? parseLogLineGeneral(line, lineNo, columns, commas);
+}
+
+/**
+ * The general reader behind parseLogLine: every shape the format allows (quoted pairs, CSV-quoted
+ * field, header columns, missing columns). Exported so tests can hold the fast path against it.
+ */
+export function parseLogLineGeneral(line: string, lineNo: number, columns: LogColumns, commas: Int32Array): LineResult {
   // The custom data starts at its first pair: S:LogLevel= as a rule; a S:Message= before it is
   // looked for backwards over the short leading part only, so the message is never scanned twice.
   let start = line.indexOf('S:LogLevel=');
@@ -233,4 +243,79 @@ function readLevelAt(line: string, from: number, to: number): LogLevel {
   if (v.startsWith('warn')) return 'Warning';
   if (v.startsWith('err') || v === 'critical' || v === 'fatal') return 'Error';
   return 'Unknown';
+}
+
+const TIME_LENGTH = 24;
+/** A canonical time stamp then the comma that ends the column, matched in place (sticky, no slice). */
+const CANONICAL_TIME_COLUMN = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z,/y;
+
+/**
+ * The one shape nearly every line has, read in place from text[from, to) (one line, no line end):
+ * a canonical time (2026-06-10T09:00:02.031Z), a server and an operation without ':' (so neither
+ * can hold a typed key the general reader would find first), then `S:LogLevel=<level>;S:Message=<text>`
+ * with an optional `;S:Source=<text>` and no other ';' in the text. Returns null for anything else:
+ * the general reader then decides (same result, only slower; tests hold the two against each other).
+ * String builtins (indexOf, startsWith) only: a charCodeAt loop costs more per character. A search
+ * may run past `to` into the next line (text is a whole chunk); its result is then treated as "not
+ * in this line". No token searched for holds CR or LF, so a match that starts before `to` ends before it.
+ */
+export function parseCommonLineAt(text: string, from: number, to: number, lineNo: number, columns: LogColumns): LogEntry | null {
+  // Header columns in the default order (or none) put time, server and operation at 0, 1, 2.
+  // (By value, not identity: columns sent to a worker thread arrive as a copy.)
+  const positional = columns.time === -1 && columns.server === -1 && columns.operation === -1;
+  if (!positional && (columns.time !== 0 || columns.server !== 1 || columns.operation !== 2)) return null;
+  if (to - from < 60) return null;
+  CANONICAL_TIME_COLUMN.lastIndex = from;
+  if (!CANONICAL_TIME_COLUMN.test(text)) return null;
+  const serverFrom = from + TIME_LENGTH + 1;
+  const serverEnd = text.indexOf(',', serverFrom);
+  if (serverEnd === -1 || serverEnd >= to) return null;
+  const opEnd = text.indexOf(',', serverEnd + 1);
+  if (opEnd === -1 || opEnd >= to || !text.startsWith('S:LogLevel=', opEnd + 1) || text.indexOf(':', serverFrom) !== opEnd + 2) return null;
+  const levelFrom = opEnd + 12;
+  const semi = text.indexOf(';', levelFrom);
+  if (semi === -1 || semi >= to || !text.startsWith('S:Message=', semi + 1)) return null;
+  const messageFrom = semi + 11;
+  let messageEnd = text.indexOf(';', messageFrom);
+  let source: string | null = null;
+  if (messageEnd === -1 || messageEnd >= to) messageEnd = to;
+  else if (text.startsWith('S:Source=', messageEnd + 1) && !hasBefore(text, ';', messageEnd + 10, to)) source = text.slice(messageEnd + 10, to);
+  else return null;
+  return {
+    time: readCanonicalTime(text, from),
+    server: serverEnd > serverFrom ? text.slice(serverFrom, serverEnd) : null,
+    operation: opEnd > serverEnd + 1 ? text.slice(serverEnd + 1, opEnd) : null,
+    level: readLevelAt(text, levelFrom, semi),
+    message: text.slice(messageFrom, messageEnd),
+    source,
+    line: lineNo,
+  };
+}
+
+function hasBefore(text: string, what: string, from: number, to: number): boolean {
+  const at = text.indexOf(what, from);
+  return at !== -1 && at < to;
+}
+
+// The last hour prefix (YYYY-MM-DDTHH) found valid: consecutive lines share it, so only minutes and
+// seconds are checked for them. A memo of a pure check: it changes no result.
+let validHourPrefix = '';
+
+/**
+ * The 24 characters at `from`, already of canonical shape, as a time: exactly what normaliseIsoTime
+ * gives for them (kept when the fields make sense, else null), without its regex.
+ */
+function readCanonicalTime(text: string, from: number): string | null {
+  if (two(text, from + 14) > 59 || two(text, from + 17) > 59) return null;
+  if (validHourPrefix.length > 0 && text.startsWith(validHourPrefix, from)) return text.slice(from, from + TIME_LENGTH);
+  const month = two(text, from + 5);
+  const day = two(text, from + 8);
+  if (month < 1 || month > 12 || day < 1 || two(text, from + 11) > 23) return null;
+  if (day > 28 && day > new Date(Date.UTC(two(text, from) * 100 + two(text, from + 2), month, 0)).getUTCDate()) return null;
+  validHourPrefix = text.slice(from, from + 13);
+  return text.slice(from, from + TIME_LENGTH);
+}
+
+function two(text: string, at: number): number {
+  return (text.charCodeAt(at) - 48) * 10 + (text.charCodeAt(at + 1) - 48);
 }

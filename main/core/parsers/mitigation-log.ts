@@ -8,9 +8,10 @@
  * in `skippedLines` so a person can see why), never thrown.
  */
 import type { LogEntry } from '../model.js';
-import { type LogColumns, type SkipReason, POSITIONAL_COLUMNS, parseLogLine, readFieldsHeader } from './log-line.js';
+import { type LogColumns, type SkipReason, POSITIONAL_COLUMNS, parseCommonLineAt, parseLogLine, readFieldsHeader } from './log-line.js';
 
-export type { SkipReason } from './log-line.js';
+export type { LogColumns, SkipReason } from './log-line.js';
+export { POSITIONAL_COLUMNS, readFieldsHeader } from './log-line.js';
 
 /** A line the parser could not read, for the warnings shown to the admin. */
 export interface SkippedLine {
@@ -32,6 +33,8 @@ export interface MitigationLogParser {
   readonly skippedLines: readonly SkippedLine[];
   /** Lines seen so far (data, header and blank). */
   readonly lines: number;
+  /** The columns in effect now (from the last `#Fields:` header, else by position). */
+  readonly columns: LogColumns;
 }
 
 export interface MitigationLogParserOptions {
@@ -39,6 +42,11 @@ export interface MitigationLogParserOptions {
   maxLineLength?: number;
   /** How many skipped lines to keep as samples (default 20). */
   maxSkippedSamples?: number;
+  /**
+   * The columns in effect at the first line (default: by position). For a part of a file that does
+   * not start at its beginning: the `#Fields:` header read before it.
+   */
+  columns?: LogColumns;
 }
 
 const CR = 13;
@@ -55,7 +63,7 @@ export function createMitigationLogParser(options: MitigationLogParserOptions = 
   const maxSamples = options.maxSkippedSamples ?? 20;
   const commas = new Int32Array(64);
   const samples: SkippedLine[] = [];
-  let columns: LogColumns = POSITIONAL_COLUMNS;
+  let columns: LogColumns = options.columns ?? POSITIONAL_COLUMNS;
   let pending = '';
   let discarding = false; // inside a line that already passed maxLine
   let lineNo = 0;
@@ -80,6 +88,14 @@ export function createMitigationLogParser(options: MitigationLogParserOptions = 
     if (first === HASH) {
       if (text.startsWith('#Fields:', from)) columns = readFieldsHeader(text.slice(from, to));
       return;
+    }
+    if (first >= 48 && first <= 57) {
+      // A line starting with a digit is most likely the common shape: read it in place, no slice.
+      const entry = parseCommonLineAt(text, from, to, lineNo, columns);
+      if (entry !== null) {
+        out.push(entry);
+        return;
+      }
     }
     const line = text.slice(from, to);
     if (first <= 32 && line.trim().length === 0) return;
@@ -150,6 +166,9 @@ export function createMitigationLogParser(options: MitigationLogParserOptions = 
     get lines() {
       return lineNo;
     },
+    get columns() {
+      return columns;
+    },
   };
 }
 
@@ -169,6 +188,10 @@ const FETCH_PREFIX = 'Fetching mitigations from';
  */
 export function isFetchCycleStart(entry: LogEntry): boolean {
   const m = entry.message;
+  // Fast no: a first character that is ASCII, not blank and not f/F cannot start the phrase, even
+  // after trimStart and toLowerCase (this runs on every line of a log).
+  const c = m.charCodeAt(0);
+  if (c > 32 && c < 128 && (c | 32) !== 102) return false;
   if (m.startsWith(FETCH_PREFIX)) return true;
   return m.trimStart().toLowerCase().startsWith('fetching mitigations from');
 }

@@ -9,6 +9,7 @@ import {
   parseMitigationLog,
 } from '../../../main/core/parsers/mitigation-log.js';
 import type { LogEntry } from '../../../main/core/model.js';
+import { type LogColumns, POSITIONAL_COLUMNS, parseCommonLineAt, parseLogLine, parseLogLineGeneral } from '../../../main/core/parsers/log-line.js';
 
 const read = (...parts: string[]) => readFileSync(fixture(...parts), 'utf8');
 const URL = 'https://officeclient.microsoft.com/getexchangemitigations';
@@ -195,7 +196,62 @@ test('time stays linear in input size: 4x the lines take well under 12x the time
     for (let i = 0; i < n; i += 1) parser.push(line[i % line.length]!);
     return Number(process.hrtime.bigint() - start);
   };
-  pushChars(5000);
-  const charRatio = Math.min(pushChars(20000), pushChars(20000)) / Math.min(pushChars(5000), pushChars(5000));
+  // Best of 5 on a few milliseconds each: one GC pause on a loaded machine must not decide.
+  const bestOf5 = (n: number) => Math.min(...Array.from({ length: 5 }, () => pushChars(n)));
+  pushChars(20000);
+  const charRatio = bestOf5(80000) / bestOf5(20000);
   assert.ok(charRatio < 12, `4x characters pushed one by one took ${charRatio.toFixed(1)}x the time`);
+});
+
+test('property: the fast path for common lines gives exactly what the general reader gives', () => {
+  // Lines built near the common shape, each part sometimes bent: impossible or odd times, ':' or
+  // quotes in the server, empty columns, ';' in the message, an extra pair, a quoted message.
+  const time = fc.constantFrom(
+    '2026-06-10T09:00:02.031Z', '2026-02-28T23:59:59.999Z', '2024-02-29T00:00:00.000Z', '2026-02-29T00:00:00.000Z',
+    '2026-04-31T10:00:00.000Z', '2026-13-01T00:00:00.000Z', '2026-06-10T24:00:00.000Z', '2026-06-10T09:60:00.000Z',
+    '2026-06-10T09:00:60.000Z', '2026-06-10 09:00:02.031Z', '2026-06-10T09:00:02.031+', '0099-12-31T00:00:00.000Z', '2026,06-10T09:00:02.031Z',
+  );
+  const field = fc.oneof(fc.constantFrom('EX01', '', 'S:LogLevel=Error', "EX'01", 'EX"01', 'a:b', 'FetchMitigation', 'S:Message=x'), fc.string({ maxLength: 6 }));
+  const level = fc.constantFrom('Information', 'Warning', 'Error', 'information', ' Warn', 'Critical', '', 'x;y');
+  const text = fc.oneof(
+    fc.constantFrom(`Fetching mitigations from ${URL}`, 'a; b;c', '', "xml''s", 'S:Source=', ';S:Source=X', ';S:Source=X;Y', ';S:Extra=1', ";'S:Source=X'"),
+    fc.string({ maxLength: 30 }),
+  );
+  const line = fc
+    .tuple(time, field, field, level, text, fc.oneof(fc.constant(''), text.map((t) => `;S:Source=${t}`)), fc.constantFrom('', "'", 'S:Message=', ','))
+    .map(([t, server, op, lv, message, source, twist]) => `${t},${server},${op},${twist === ',' ? ',' : ''}S:LogLevel=${lv};${twist === "'" ? "'" : ''}S:Message=${message}${source}${twist === 'S:Message=' ? twist : ''}`);
+  const columns = fc.constantFrom<LogColumns>(POSITIONAL_COLUMNS, { time: 0, server: 1, operation: 2 }, { time: -1, server: -1, operation: -1 }, { time: 1, server: 0, operation: 2 }, { time: 0, server: -1, operation: 2 });
+  const scratch = new Int32Array(64);
+  // Read in place inside a chunk: what follows the line (the next line's commas, ';', typed keys)
+  // must not leak into it.
+  const around = fc.constantFrom('', '\r\n', '\n', ';S:Source=Y', ',x,y,S:LogLevel=Error;S:Message=z', ':;,', "'S:Message=q'", '\r');
+  fc.assert(
+    fc.property(line, columns, around, around, (text, cols, before, after) => {
+      const want = parseLogLineGeneral(text, 7, cols, scratch);
+      assert.deepEqual(parseLogLine(text, 7, cols, scratch), want);
+      const prefix = before.length > 0 ? `${before}\n` : '';
+      const chunk = `${prefix}${text}\r\n${after}`;
+      const inPlace = parseCommonLineAt(chunk, prefix.length, prefix.length + text.length, 7, cols);
+      if (inPlace !== null) assert.deepEqual(inPlace, want);
+    }),
+    { numRuns: 3000 },
+  );
+  // And every line of the fixtures.
+  for (const name of ['no-header-messy.LOG', 'extra-columns.LOG', 'full-day.LOG', 'missing-hours.LOG', 'rotation-1.LOG', 'rotation-2.LOG']) {
+    for (const text of read('parsers', name).replace(/^\ufeff/, '').split(/\r?\n/)) {
+      if (text.length === 0 || text.startsWith('#')) continue;
+      assert.deepEqual(parseLogLine(text, 1, POSITIONAL_COLUMNS, scratch), parseLogLineGeneral(text, 1, POSITIONAL_COLUMNS, scratch), text);
+    }
+  }
+});
+
+test('a parser can start with the columns of a header read earlier, and tells the columns it ends with', () => {
+  const line = 'EX05,2026-06-10T09:00:00.000Z,Op,S:LogLevel=Error;S:Message=x\n';
+  const parser = createMitigationLogParser({ columns: { time: 1, server: 0, operation: 2 } });
+  const [entry] = parser.push(line);
+  assert.equal(entry?.server, 'EX05');
+  assert.equal(entry?.time, '2026-06-10T09:00:00.000Z');
+  parser.push('#Fields: DateTime,ServerName,Component,CustomData\n');
+  assert.deepEqual(parser.columns, { time: 0, server: 1, operation: 2 });
+  assert.equal(createMitigationLogParser().push(line)[0]?.server, '2026-06-10T09:00:00.000Z', 'by position, the second column is the server');
 });
