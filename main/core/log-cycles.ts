@@ -22,18 +22,6 @@ export interface CycleCounter {
   add(entry: LogEntry): void;
   /** Every day from the first to the last entry (days with no line at all included), oldest first. */
   days(): DayCycles[];
-  /** What was counted so far, as plain data (it crosses a worker thread boundary as it is). */
-  snapshot(): CycleCounts;
-  /** Add counts taken elsewhere (another part of the file): the same as having added their entries. */
-  merge(counts: CycleCounts): void;
-}
-
-/** The state of a cycle counter: the time span seen and, per UTC day, cycles and the hour bitmask. */
-export interface CycleCounts {
-  first: string | null;
-  last: string | null;
-  /** [YYYY-MM-DD, cycles, bit h set = hour h holds a cycle]. */
-  days: [string, number, number][];
 }
 
 const HOUR_MS = 3_600_000;
@@ -93,20 +81,6 @@ export function createCycleCounter(): CycleCounter {
         const hour = (time.charCodeAt(11) - 48) * 10 + (time.charCodeAt(12) - 48);
         t.cycles += 1;
         t.hours |= 1 << hour;
-      }
-    },
-    snapshot(): CycleCounts {
-      return { first, last, days: [...tallies].map(([date, t]): [string, number, number] => [date, t.cycles, t.hours]) };
-    },
-    merge(counts: CycleCounts): void {
-      if (counts.first !== null && (first === null || counts.first < first)) first = counts.first;
-      if (counts.last !== null && (last === null || counts.last > last)) last = counts.last;
-      for (const [date, cycles, hours] of counts.days) {
-        const t = tallies.get(date);
-        if (t) {
-          t.cycles += cycles;
-          t.hours |= hours;
-        } else tallies.set(date, { cycles, hours });
       }
     },
     days(): DayCycles[] {

@@ -3,17 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../main/cli/main.js';
-import type { CliIo } from '../../main/cli/cli-io.js';
+import { runCli } from '../support/cli.js';
 import { fixture } from '../support/paths.js';
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const io: CliIo = { stdout: (t) => void (stdout += t), stderr: (t) => void (stderr += t) };
-  const code = await main(['parse-log', ...args], io);
-  return { code, stdout, stderr };
-}
+const run = (args: string[]) => runCli(['parse-log', ...args]);
 
 test('--json prints exactly the contract document for the sample log', async () => {
   const { code, stdout, stderr } = await run([fixture('samples', 'mitigation-service.log'), '--json']);

@@ -1,7 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { chmod, copyFile, mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { chmod, copyFile, mkdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { main } from '../../main/cli/main.js';
 import { ALERT_KINDS } from '../../main/core/model.js';
@@ -9,20 +8,14 @@ import { resolveScriptsDir } from '../../main/engine/hosts/scripts-dir.js';
 import { advanceLab, initLab, setLabFault } from '../../main/lab/index.js';
 import { fixture } from '../support/paths.js';
 import { ensureStandInExecutable, receivedCalls, standIn } from '../fixtures/pshost/stand-in-support.js';
+import { withTempDir } from '../support/temp-dir.js';
 
 function capture() {
   const out = { stdout: '', stderr: '' };
   return { out, io: { stdout: (t: string) => void (out.stdout += t), stderr: (t: string) => void (out.stderr += t) } };
 }
 
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), 'eems-poll-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir('poll', fn);
 
 test('poll --once --json on the demo lab: the contract document, critical exit 2, new alerts only once', () =>
   withDir(async (dir) => {

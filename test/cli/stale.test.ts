@@ -3,15 +3,10 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { main } from '../../main/cli/main.js';
+import { runCli } from '../support/cli.js';
 import { fixture } from '../support/paths.js';
 
-async function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  let stdout = '';
-  let stderr = '';
-  const code = await main(['stale', ...args], { stdout: (t) => (stdout += t), stderr: (t) => (stderr += t) });
-  return { code, stdout, stderr };
-}
+const run = (args: string[]) => runCli(['stale', ...args]);
 
 function assertOneLineError(r: { code: number; stdout: string; stderr: string }, pattern: RegExp): void {
   assert.equal(r.code, 2);

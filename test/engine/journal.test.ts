@@ -1,22 +1,15 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, readdir, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { makeAlert } from '../../main/core/alert-rules.js';
 import { createJournal } from '../../main/engine/journal.js';
+import { withTempDir } from '../support/temp-dir.js';
 
 const at = '2026-06-15T10:00:00.000Z';
 const alert = (server: string, kind: 'fetch-error' | 'stale-mitigation' = 'fetch-error', key = 'k') => makeAlert(kind, server, null, key, { title: `t ${server}`, body: 'b' }, at);
 
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), 'eems-journal-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir('journal', fn);
 
 test('records are read back as a filtered timeline; acks and snoozes fold into the alert view', () =>
   withDir(async (dir) => {

@@ -1,22 +1,16 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, mkdtemp, rm, unlink, writeFile } from 'node:fs/promises';
+import { appendFile, unlink, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { readNewLogEntries } from '../../main/engine/collectors/log-collector.js';
+import { withTempDir } from '../support/temp-dir.js';
 
 const line = (minute: number, message: string) =>
   `2026-06-15T09:${String(minute).padStart(2, '0')}:00.000Z,EX01,FetchMitigation,S:LogLevel=Information;S:Message=${message}\r\n`;
 const HEADER = '#Software: Microsoft Exchange Server\r\n#Fields: DateTime,ServerName,Component,CustomData\r\n';
 
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), 'eems-logs-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir('logs', fn);
 
 test('reads only complete lines: a half-written last line waits for the next cycle', () =>
   withDir(async (dir) => {

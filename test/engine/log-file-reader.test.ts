@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import fc from 'fast-check';
 import { fixture } from '../support/paths.js';
+import { withTempDir } from '../support/temp-dir.js';
 import { type EntrySelection, readMitigationLogFile } from '../../main/engine/log-file-reader.js';
 import { createCycleCounter } from '../../main/core/log-cycles.js';
 import { parseMitigationLog } from '../../main/core/parsers/mitigation-log.js';
@@ -17,20 +17,13 @@ const FIXTURES = [
   ...['no-header-messy.LOG', 'extra-columns.LOG', 'full-day.LOG', 'missing-hours.LOG', 'rotation-1.LOG', 'rotation-2.LOG'].map((f) => fixture('parsers', f)),
 ];
 
-async function withDir<T>(fn: (dir: string) => Promise<T>): Promise<T> {
-  const dir = await mkdtemp(join(tmpdir(), 'eems-log-reader-'));
-  try {
-    return await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = <T>(fn: (dir: string) => Promise<T>) => withTempDir('log-reader', fn);
 
 /** Read a file with the reader; everything it reports, entries in the order they arrived. */
-async function readAll(file: string, options: { select?: EntrySelection; parts?: number; parallelFrom?: number; chunkBytes?: number } = {}) {
+async function readAll(file: string, options: { select?: EntrySelection; chunkBytes?: number } = {}) {
   const counter = createCycleCounter();
   const entries: LogEntry[] = [];
-  const result = await readMitigationLogFile(file, { select: 'all', parts: 1, ...options, counter, onEntries: (batch) => entries.push(...batch) });
+  const result = await readMitigationLogFile(file, { select: 'all', ...options, counter, onEntries: (batch) => entries.push(...batch) });
   return { ...result, entries, days: counter.days() };
 }
 
@@ -116,31 +109,28 @@ function makeLog(hours: number, fieldsMidway?: { atHour: number; header: string;
   return `${lines.join('\r\n')}\r\n2026-06-30T00:00:00.000Z,EX01,FetchMitigation,S:LogLevel=Error;'S:Message=cut`;
 }
 
-test('parallel parts (worker threads): same entries, line numbers, skipped lines and cycles as one pass', async () => {
+test('a 20-day log read in 1 MiB blocks: the same entries, line numbers, skipped lines and cycles as the string parser', async () => {
   await withDir(async (dir) => {
     const file = join(dir, 'MitigationService.LOG');
-    await writeFile(file, makeLog(24 * 20));
-    const one = await readAll(file);
-    assert.ok(one.entries.length > 1000);
-    // More skipped lines than samples kept: the samples must be the first 20 of the file, in order.
-    assert.ok(one.skipped > 20);
-    assert.equal(one.skippedLines.length, 20);
-    for (const parts of [2, 3]) {
-      const many = await readAll(file, { parts, parallelFrom: 0 });
-      assert.deepEqual(many.entries, one.entries, `${parts} parts`);
-      assert.equal(many.lines, one.lines);
-      assert.equal(many.skipped, one.skipped);
-      assert.deepEqual(many.skippedLines, one.skippedLines);
-      assert.deepEqual(many.days, one.days);
-    }
+    const text = makeLog(24 * 20);
+    await writeFile(file, text);
+    const want = reference(Buffer.from(text, 'utf8'));
+    const got = await readAll(file);
+    assert.ok(got.entries.length > 1000);
+    assert.deepEqual(got.entries, want.entries);
+    assert.deepEqual(got.days, want.days);
+    assert.equal(got.skipped, want.skipped);
+    // More skipped lines than samples kept: the samples are the first 20 of the file, in order.
+    assert.ok(got.skipped > 20);
+    assert.equal(got.skippedLines.length, 20);
+    assert.ok(got.skippedLines.every((s, i) => i === 0 || s.line > got.skippedLines[i - 1]!.line));
   });
 });
 
-test('parallel parts: a #Fields: header that changes the columns in an earlier part is honoured in later ones', async () => {
+test('a #Fields: header part-way through a file changes how the following lines are read', async () => {
   await withDir(async (dir) => {
     const file = join(dir, 'MitigationService.LOG');
-    // From hour 200 on (past the first 64 KiB the reader guesses the columns from, inside the first
-    // of 3 parts), the server writes ServerName first: later parts must read it that way too.
+    // From hour 200 on the server writes ServerName first.
     const text = makeLog(24 * 40, {
       atHour: 200,
       header: '#Fields: ServerName,DateTime,Component,CustomData',
@@ -149,10 +139,10 @@ test('parallel parts: a #Fields: header that changes the columns in an earlier p
     await writeFile(file, text);
     const want = reference(Buffer.from(text, 'utf8'));
     assert.ok(want.entries.filter((e) => e.server === 'EX02').length > 150);
-    const many = await readAll(file, { parts: 3, parallelFrom: 0 });
-    assert.deepEqual(many.entries, want.entries);
-    assert.deepEqual(many.days, want.days);
-    assert.equal(many.skipped, want.skipped);
+    const got = await readAll(file);
+    assert.deepEqual(got.entries, want.entries);
+    assert.deepEqual(got.days, want.days);
+    assert.equal(got.skipped, want.skipped);
   });
 });
 

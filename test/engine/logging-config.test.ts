@@ -1,19 +1,12 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ConfigFileError, loadConfigFile } from '../../main/engine/config-file.js';
 import { createLogger } from '../../main/engine/logging.js';
+import { withTempDir } from '../support/temp-dir.js';
 
-async function withDir(fn: (dir: string) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), 'eems-logcfg-'));
-  try {
-    await fn(dir);
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withDir = (fn: (dir: string) => Promise<void>) => withTempDir('logcfg', fn);
 
 test('the engine log lands in a dated file with its own audit file, flushed on close', () =>
   withDir(async (dir) => {

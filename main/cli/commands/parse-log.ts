@@ -1,7 +1,7 @@
 /**
- * eems-watch parse-log FILE... [--json]: read Mitigation Service log files (any size; a big file is
- * parsed in parallel parts, see engine/log-file-reader) and report entries, hourly cycles per UTC
- * day and the lines that could not be read (contracts.md, parse-log).
+ * eems-watch parse-log FILE... [--json]: read Mitigation Service log files (any size, in constant
+ * memory: see engine/log-file-reader) and report entries, hourly cycles per UTC day and the lines
+ * that could not be read (contracts.md, parse-log).
  */
 import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
 import type { LogEntry } from '../../core/model.js';

@@ -261,7 +261,6 @@ const CANONICAL_TIME_COLUMN = /\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z,/y;
  */
 export function parseCommonLineAt(text: string, from: number, to: number, lineNo: number, columns: LogColumns): LogEntry | null {
   // Header columns in the default order (or none) put time, server and operation at 0, 1, 2.
-  // (By value, not identity: columns sent to a worker thread arrive as a copy.)
   const positional = columns.time === -1 && columns.server === -1 && columns.operation === -1;
   if (!positional && (columns.time !== 0 || columns.server !== 1 || columns.operation !== 2)) return null;
   if (to - from < 60) return null;
