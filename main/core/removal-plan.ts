@@ -231,7 +231,7 @@ export function planRemoval(server: ServerState, verdict: MitigationVerdict, kb:
     kind: 'verify',
     server: server.Name,
     args: verifyArgs,
-    description: `Collect ${server.Name} again and check that ${found.length > 0 ? found.map((a) => a.name).join(', ') : 'nothing of ' + family} is left${verdict.verdict === 'stale-applied' ? ` and that ${family} is blocked` : ''}.`,
+    description: `Collect ${server.Name} again and check that ${found.length > 0 ? `${found.map((a) => a.name).join(', ')} ${found.length === 1 ? 'is' : 'are'} gone` : `nothing of ${family} is left`}${verdict.verdict === 'stale-applied' ? ` and that ${family} is blocked` : ''}.`,
     powershell: `Get-ExchangeServer -Identity ${psIdentity(server.Name)} | Format-List Name,MitigationsApplied,MitigationsBlocked`,
   });
 
