@@ -82,6 +82,17 @@ export function createPreloadBridge(preload: PreloadApi): EemsApiBridge {
   };
 }
 
+/**
+ * In Electron, errors of this page go to the app's log file (the headless server's browser has its
+ * own console). Nothing is sent when there is no preload.
+ */
+export function forwardErrorsToAppLog(): void {
+  const preload = window.eemsApi;
+  if (!preload) return;
+  window.addEventListener('error', (event) => preload.log('error', `${event.message} (${event.filename}:${event.lineno})`));
+  window.addEventListener('unhandledrejection', (event) => preload.log('error', `unhandled rejection: ${String((event.reason as Error)?.stack ?? event.reason)}`));
+}
+
 /** The bridge this page talks to: Electron's preload when present, else HTTP. */
 export function getBridge(): EemsApiBridge {
   return window.eemsApi ? createPreloadBridge(window.eemsApi) : createHttpBridge();

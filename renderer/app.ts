@@ -3,7 +3,7 @@
  * #alert=<id>, ...), shows poll progress and overall status in the header, applies the theme
  * (system light/dark, or the admin's choice), and forwards pushed events to the views.
  */
-import { getBridge } from './api-client.js';
+import { forwardErrorsToAppLog, getBridge } from './api-client.js';
 import { age, byId, html, refreshAges, setHtml, setServerNow } from './dom.js';
 import type { AppContext, View } from './app-context.js';
 import type { ApiEvent, ApiInput, ApiMethod, ApiOutput, Overview } from './types.js';
@@ -36,6 +36,7 @@ function parseHash(): { view: View; param: string | null } {
 }
 
 function boot(): void {
+  forwardErrorsToAppLog();
   const api = getBridge();
   const main = byId('views');
   const messages = byId('messages');

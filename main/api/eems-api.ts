@@ -282,4 +282,6 @@ export interface EemsApiBridge {
 /** What the Electron preload exposes as window.eemsApi (main/app/preload.cts). */
 export type PreloadApi = { [M in ApiMethod]: (input: ApiInput<M>) => Promise<ApiResult<ApiOutput<M>>> } & {
   subscribe(listener: (event: ApiEvent) => void): () => void;
+  /** Forward a renderer log line to the app's log (main checks the sender and the level). */
+  log(level: 'error' | 'warn' | 'info', message: string): void;
 };
