@@ -22,10 +22,24 @@ function findElectronBinary() {
   return candidate && existsSync(candidate) ? candidate : null;
 }
 
+/**
+ * Electron 42+ downloads its binary on first use, not at npm install. Try that once (it needs the
+ * internet); ELECTRON_SKIP_BINARY_DOWNLOAD=1, set on build machines without internet, skips it.
+ */
+function downloadElectronBinary() {
+  if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD === '1' || process.env.ELECTRON_OVERRIDE_DIST_PATH) return null;
+  console.log('Fetching the Electron binary (first start only)...');
+  const install = spawnSync(process.execPath, [join(root, 'node_modules', 'electron', 'install.js')], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  if (install.status === 0) return findElectronBinary();
+  const reason = `${install.stderr ?? ''}`.split('\n').find((line) => /error/i.test(line)) ?? install.error?.message ?? `exit ${install.status}`;
+  console.log(`The Electron binary could not be downloaded: ${reason.trim()}`);
+  return null;
+}
+
 ensureSetup({ systemPackages: false });
 run('npx', ['tsc', '-b']);
 
-const electron = findElectronBinary();
+const electron = findElectronBinary() ?? downloadElectronBinary();
 const env = { ...process.env, ...electronOfflineEnv };
 let result;
 if (electron) {
