@@ -3,7 +3,7 @@
  * Inputs arrive already checked by parseApiCall (the transports call it); this object checks
  * them again anyway, so a transport that forgets cannot skip validation. Results, never throws.
  */
-import { planOrgReenable, planRemoval } from '../core/removal-plan.js';
+import { planOrgReenable, planRemoval, type ActionPlan } from '../core/removal-plan.js';
 import type { KnowledgeBase } from '../core/knowledge/knowledge-base.js';
 import type { Clock, HostPort } from '../core/ports.js';
 import { verifyFeed } from '../core/feed/verify-feed.js';
@@ -83,7 +83,30 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
       await engine.pollNow(server ?? undefined);
       return engine.snapshot().state;
     },
+    precheck: (plan) => recheckRemoval(plan),
   });
+
+  /**
+   * Read the server again right before a removal runs and refuse when its current state says the
+   * mitigation still protects it (its fix is not installed any more, EEMS applies it again): the
+   * plan was shown for an older state. Nothing left of it (a re-run) or still removable (a resume
+   * after a failure) may run: every step is idempotent.
+   */
+  async function recheckRemoval(plan: ActionPlan): Promise<string | null> {
+    if (!plan.server || !plan.mitigation) return null;
+    await engine.pollNow(plan.server);
+    const snap = findServer(plan.server);
+    const again = 'Open the Servers view again and review the current state before removing anything.';
+    if (!snap) return `${plan.server} is no longer among the watched servers, so the plan was not run.`;
+    const error = snap.pollError ?? snap.state?.Error ?? null;
+    if (!snap.state || error) return `${plan.server} could not be read again just before the run (${error ?? 'no state'}), so nothing was changed. Poll it again, then retry.`;
+    const wanted = plan.mitigation.toLowerCase();
+    const verdict = snap.verdicts.find((v) => v.id.toLowerCase() === wanted) ?? snap.verdicts.find((v) => v.family.toLowerCase() === wanted);
+    if (!verdict || verdict.removable) return null;
+    const stillProtects = verdict.verdict === 'active' || verdict.verdict === 'orphan-unfixed' || verdict.artefacts.length > 0;
+    if (!stillProtects) return null;
+    return `The state of ${plan.server} changed since this plan was shown: ${verdict.id} is ${verdict.verdict} now and no longer removable (${verdict.reason}) Nothing was changed. ${again}`;
+  }
 
   const findServer = (name: string) => engine.snapshot().servers.find((s) => s.name.toLowerCase() === name.toLowerCase()) ?? null;
   const overview = async () => buildOverview(engine.snapshot(), deps.knowledge, await engine.journal.mutes(), clock.now());

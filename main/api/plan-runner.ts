@@ -21,6 +21,12 @@ export interface PlanRunnerDeps {
   /** Collect again (the engine's poll) and return the state it read. */
   recollect: (server: string | null) => Promise<StateDocument | null>;
   emit: (event: ApiEvent) => void;
+  /**
+   * Read the target again just before a run and say why the plan must not run now (null: it may).
+   * The state can change between showing a plan and its confirmation (an update rolled back, a new
+   * mitigation applied): a removal is only run while the current state still allows it.
+   */
+  precheck?: (plan: ActionPlan) => Promise<string | null>;
 }
 
 interface StoredPlan {
@@ -54,6 +60,8 @@ function describeLeft(plan: ActionPlan, steps: StepView[], failed: number, resul
 /** Keep plans and run them. */
 export function createPlanRunner(deps: PlanRunnerDeps) {
   const plans = new Map<string, StoredPlan>();
+  // Ids whose run (including its precheck) is in flight: a second runPlan of the same plan is refused.
+  const inFlight = new Set<string>();
 
   const verifyStep = async (plan: ActionPlan): Promise<StepResult> => {
     const state = await deps.recollect(plan.server);
@@ -82,7 +90,22 @@ export function createPlanRunner(deps: PlanRunnerDeps) {
   async function run(id: string): Promise<{ ok: true; value: PlanView } | { ok: false; code: 'not-found' | 'conflict'; message: string }> {
     const stored = plans.get(id);
     if (!stored) return { ok: false, code: 'not-found', message: 'This plan is no longer known (EEMS Watch restarted, or it is too old). Open the removal again to get a fresh plan.' };
-    if (stored.view.state === 'running') return { ok: false, code: 'conflict', message: 'This plan is already running; wait for it to finish.' };
+    if (stored.view.state === 'running' || inFlight.has(id)) return { ok: false, code: 'conflict', message: 'This plan is already running; wait for it to finish.' };
+    inFlight.add(id);
+    try {
+      const refusal = deps.precheck ? await deps.precheck(stored.plan) : null;
+      if (refusal !== null) return { ok: false, code: 'conflict', message: refusal };
+      return { ok: true, value: await runChecked(stored) };
+    } catch (error) {
+      // A run that threw (the journal could not be written, say) must not stay "running" for ever.
+      if ((stored.view.state as PlanView['state']) === 'running') stored.view = { ...stored.view, state: 'failed' };
+      throw error;
+    } finally {
+      inFlight.delete(id);
+    }
+  }
+
+  async function runChecked(stored: StoredPlan): Promise<PlanView> {
     const { plan } = stored;
     const runId = randomUUID();
     const view: PlanView = { ...stored.view, state: 'running', runs: stored.view.runs + 1, result: null, steps: stepViews(plan) };
@@ -124,7 +147,7 @@ export function createPlanRunner(deps: PlanRunnerDeps) {
       },
     });
     deps.emit({ type: 'alerts-changed' });
-    return { ok: true, value: structuredClone(view) };
+    return structuredClone(view);
   }
 
   return {

@@ -15,6 +15,15 @@ export interface DayCycles {
   cycles: number;
   /** UTC hours (0..23) the log covers wholly and that hold no cycle. */
   missingHours: number[];
+  /** UTC hours (0..23) that hold at least one cycle, ascending (for an exact heartbeat grid). */
+  hours: number[];
+}
+
+/** The UTC hours set in a 24-bit mask (bit h: hour h held a cycle), ascending. */
+export function hoursOfMask(mask: number): number[] {
+  const out: number[] = [];
+  for (let h = 0; h < 24; h += 1) if ((mask & (1 << h)) !== 0) out.push(h);
+  return out;
 }
 
 /** Counts cycles as entries arrive. */
@@ -106,7 +115,7 @@ export function createCycleCounter(): CycleCounter {
           const covered = hourStart >= firstMs && hourStart + HOUR_MS <= lastMs;
           if (covered && (t.hours & (1 << h)) === 0) missingHours.push(h);
         }
-        return { date, cycles: t.cycles, missingHours };
+        return { date, cycles: t.cycles, missingHours, hours: hoursOfMask(t.hours) };
       });
     },
   };

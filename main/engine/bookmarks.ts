@@ -87,11 +87,47 @@ export function engineStatePath(dataDir: string): string {
   return join(dataDir, 'engine-state.json');
 }
 
-/** Load the engine state (empty when missing or of another format). */
-export async function loadEngineState(dataDir: string): Promise<EngineStateDocument> {
-  const value = (await readJson(engineStatePath(dataDir))) as Partial<EngineStateDocument> | null;
-  if (!value || value.format !== 'eems-watch-engine-state' || value.version !== 1) return emptyEngineState();
-  return { ...emptyEngineState(), ...value, bookmarks: { events: {}, logs: {}, ...value.bookmarks } } as EngineStateDocument;
+/** What loadEngineState found: the document, and where an unreadable one was moved to. */
+export interface LoadedEngineState {
+  doc: EngineStateDocument;
+  /** Set when engine-state.json could not be used: it was moved aside, the engine starts afresh. */
+  recovered: { movedTo: string; reason: string } | null;
+}
+
+function isStateShape(value: unknown): value is Partial<EngineStateDocument> {
+  if (typeof value !== 'object' || value === null || Array.isArray(value)) return false;
+  const v = value as Partial<EngineStateDocument>;
+  if (v.format !== 'eems-watch-engine-state' || v.version !== 1) return false;
+  const b = v.bookmarks as unknown;
+  return b === undefined || (typeof b === 'object' && b !== null && !Array.isArray(b));
+}
+
+/**
+ * Load the engine state (empty when missing). A document that cannot be used (not JSON: a disk
+ * fault or a hand edit; another format) is moved aside to engine-state.json.corrupt-<time> and
+ * the engine starts afresh, rather than refusing to start on every launch (a crash loop). Alerts
+ * already journaled are not repeated: their ids are in the journal; record alerts from the last
+ * 24 hours are re-read from RecordId 0 and refused by id.
+ */
+export async function loadEngineState(dataDir: string, now: Date = new Date()): Promise<LoadedEngineState> {
+  const file = engineStatePath(dataDir);
+  let value: unknown;
+  let reason: string;
+  try {
+    value = await readJson(file);
+    if (value === null || isStateShape(value)) {
+      const v = value as Partial<EngineStateDocument> | null;
+      if (!v) return { doc: emptyEngineState(), recovered: null };
+      return { doc: { ...emptyEngineState(), ...v, bookmarks: { events: {}, logs: {}, ...v.bookmarks } } as EngineStateDocument, recovered: null };
+    }
+    reason = 'it is not an EEMS Watch engine state document';
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code !== undefined) throw error; // unreadable disk: not ours to move
+    reason = 'it is not valid JSON';
+  }
+  const movedTo = `${file}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
+  await rename(file, movedTo);
+  return { doc: emptyEngineState(), recovered: { movedTo, reason } };
 }
 
 /** Save the engine state atomically. */

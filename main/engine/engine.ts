@@ -12,7 +12,7 @@ import { coalesceAlerts } from '../core/alert-coalesce.js';
 import { overallStatus } from '../core/overall-status.js';
 import { judgeServer } from '../core/staleness.js';
 import type { Alert, EemsEvent, LogEntry, MitigationVerdict, ServerState, StateDocument } from '../core/model.js';
-import { type EngineStateDocument, emptyEngineState, loadEngineState, saveEngineState } from './bookmarks.js';
+import { type EngineStateDocument, emptyEngineState, engineStatePath, loadEngineState, saveEngineState } from './bookmarks.js';
 import { collectForwardedEvents } from './collectors/event-collector.js';
 import { type LogReadResult, UNREADABLE_NOTE_START } from './collectors/log-collector.js';
 import type { Engine, EngineDeps, EngineEvent, EngineSnapshot, PollResult, ServerSnapshot } from './engine-types.js';
@@ -84,7 +84,14 @@ export function createEngine(deps: EngineDeps): Engine {
   }
 
   const ready = (async () => {
-    doc = await loadEngineState(deps.dataDir);
+    const loaded = await loadEngineState(deps.dataDir, clock.now());
+    doc = loaded.doc;
+    if (loaded.recovered) {
+      const { movedTo, reason } = loaded.recovered;
+      const message = `The engine state ${engineStatePath(deps.dataDir)} could not be used (${reason}). It was moved to ${movedTo} and the engine started afresh: bookmarks were reset, so events are read again from the start; alerts already in the journal are not repeated, conditions that still hold are announced again once. Send the moved file to support if this happens again.`;
+      logger?.error(message);
+      await baseJournal.append({ type: 'action', at: clock.now().toISOString(), action: { server: null, mitigation: null, title: 'Engine state reset after a damaged file', status: 'done', message } });
+    }
     for (const server of doc.state?.servers ?? []) verdicts.set(server.Name, judgeServer(server, deps.knowledge));
     mutes = await baseJournal.mutes();
     await notifyAlerts(await baseJournal.unnotified());
@@ -193,8 +200,9 @@ export function createEngine(deps: EngineDeps): Engine {
     concurrency: settings.poll.concurrency,
     timeoutMs,
     random: deps.random,
-    fetch: (server, work) =>
+    fetch: (server, work, signal) =>
       fetchServer(server, work, {
+        signal,
         host,
         bookmarks: doc.bookmarks,
         perServerEvents: settings.events.source !== 'forwarded',

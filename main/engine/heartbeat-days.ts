@@ -4,7 +4,7 @@
  * (counts add up across batches; a batch is never re-read thanks to the bookmarks), stored as
  * plain JSON in the engine state so a restart keeps the history the log bookmark has moved past.
  */
-import { createCycleCounter, type DayCycles } from '../core/log-cycles.js';
+import { createCycleCounter, type DayCycles, hoursOfMask } from '../core/log-cycles.js';
 import type { LogEntry } from '../core/model.js';
 import { isFetchCycleStart } from '../core/parsers/mitigation-log.js';
 
@@ -73,7 +73,7 @@ export function heartbeatDays(record: HeartbeatRecord | undefined, now: Date, da
       const start = day + h * HOUR_MS;
       if (start >= fromMs && start + HOUR_MS <= nowMs && (d.hours & (1 << h)) === 0) missingHours.push(h);
     }
-    out.push({ date, cycles: d.cycles, missingHours });
+    out.push({ date, cycles: d.cycles, missingHours, hours: hoursOfMask(d.hours) });
   }
   return out;
 }

@@ -1,7 +1,9 @@
 /**
  * The poll scheduler: per server, state every stateMs and events + log every eventsMs; bounded
  * concurrency (p-limit); jittered exponential back-off for a failing server; "poll now"; never two
- * overlapping cycles for one server; stop() waits for in-flight work and leaves no timer behind.
+ * overlapping cycles for one server; stop() aborts in-flight fetches at once (a hung server must not
+ * hold up a shutdown; nothing of an aborted batch is committed), waits for commits under way, and
+ * leaves no timer behind.
  * Servers that fall due together are fetched as one batch and committed together (one journal
  * write, one state write per batch). Time comes from a Clock, timers from a Scheduler.
  */
@@ -25,11 +27,12 @@ export interface PollerOptions<T> {
   stateMs: number;
   eventsMs: number;
   concurrency: number;
-  fetch: (server: string, work: PollWork) => Promise<T>;
+  /** `signal` aborts when the fetch timed out or the poller stops: pass it on to the host calls. */
+  fetch: (server: string, work: PollWork, signal: AbortSignal) => Promise<T>;
   /** Whether a fetched value is a failure for back-off (an unreachable server), besides a throw. */
   failed?: (value: T) => boolean;
   commit: (outcomes: PollOutcome<T>[]) => Promise<void>;
-  /** A fetch taking longer counts as failed (the host's own time-out should come first). */
+  /** A fetch taking longer counts as failed and is aborted (the host's own time-out should come first). */
   timeoutMs?: number;
   backoff?: { baseMs: number; maxMs: number; jitter: number };
   random?: () => number;
@@ -57,6 +60,14 @@ export interface Poller {
   readonly active: number;
 }
 
+/** The error of a fetch abandoned because the poller stopped (never committed). */
+export class PollStoppedError extends Error {
+  constructor(server: string | null) {
+    super(`Polling stopped${server ? ` while ${server} was being read` : ''}.`);
+    this.name = 'PollStoppedError';
+  }
+}
+
 /** Create a poller (not started). */
 export function createPoller<T>(options: PollerOptions<T>): Poller {
   const limit = pLimit(options.concurrency);
@@ -69,6 +80,8 @@ export function createPoller<T>(options: PollerOptions<T>): Poller {
   let stopped = false;
   let active = 0;
   let commitQueue: Promise<void> = Promise.resolve();
+  // Aborted by stop(): in-flight fetches (a hung server) end at once instead of at their time-out.
+  const stopping = new AbortController();
   const now = () => options.clock.now().getTime();
 
   function scheduleOf(server: string): ServerSchedule {
@@ -80,19 +93,35 @@ export function createPoller<T>(options: PollerOptions<T>): Poller {
     return s;
   }
 
+  /** Exponential, jittered (so failing servers do not retry in step), and never above maxMs. */
   function backoffMs(failures: number): number {
     const raw = Math.min(backoff.maxMs, backoff.baseMs * 2 ** Math.min(failures - 1, 30));
-    return Math.round(raw * (1 - backoff.jitter + 2 * backoff.jitter * random()));
+    return Math.min(backoff.maxMs, Math.round(raw * (1 - backoff.jitter + 2 * backoff.jitter * random())));
   }
 
-  function withTimeout(promise: Promise<T>): Promise<T> {
-    if (!options.timeoutMs) return promise;
+  /** Run one fetch; it fails (and its signal aborts) at the time-out or when the poller stops. */
+  function guarded(server: string, work: PollWork): Promise<T> {
+    const controller = new AbortController();
     return new Promise<T>((resolve, reject) => {
-      const handle = options.scheduler.setTimeout(() => reject(new Error(`no answer within ${Math.round(options.timeoutMs! / 1000)} s`)), options.timeoutMs!);
-      promise.then(
-        (v) => (options.scheduler.clearTimeout(handle), resolve(v)),
-        (e: unknown) => (options.scheduler.clearTimeout(handle), reject(e instanceof Error ? e : new Error(String(e)))),
-      );
+      let handle: unknown = null;
+      const finish = (error: Error | null, value?: T) => {
+        if (handle !== null) options.scheduler.clearTimeout(handle);
+        stopping.signal.removeEventListener('abort', onStop);
+        if (error) {
+          controller.abort(error);
+          reject(error);
+        } else resolve(value as T);
+      };
+      const onStop = () => finish(new PollStoppedError(server));
+      if (stopping.signal.aborted) return onStop();
+      stopping.signal.addEventListener('abort', onStop, { once: true });
+      if (options.timeoutMs) handle = options.scheduler.setTimeout(() => finish(new Error(`no answer within ${Math.round(options.timeoutMs! / 1000)} s`)), options.timeoutMs);
+      Promise.resolve()
+        .then(() => options.fetch(server, work, controller.signal))
+        .then(
+          (v) => finish(null, v),
+          (e: unknown) => finish(e instanceof Error ? e : new Error(String(e))),
+        );
     });
   }
 
@@ -101,7 +130,7 @@ export function createPoller<T>(options: PollerOptions<T>): Poller {
       active += 1;
       options.onProgress?.(true, server);
       try {
-        return { server, work, ok: true as const, value: await withTimeout(Promise.resolve().then(() => options.fetch(server, work))) };
+        return { server, work, ok: true as const, value: await guarded(server, work) };
       } catch (error) {
         return { server, work, ok: false as const, error: error instanceof Error ? error : new Error(String(error)) };
       } finally {
@@ -133,6 +162,8 @@ export function createPoller<T>(options: PollerOptions<T>): Poller {
     const batch = (async () => {
       try {
         const outcomes = await Promise.all(items.map((i) => fetchOne(i.server, i.work)));
+        // Cut short by stop(): commit nothing. No bookmark moves, so the next start reads it all again.
+        if (outcomes.some((o) => !o.ok && o.error instanceof PollStoppedError)) return;
         for (const o of outcomes) reschedule(o);
         const commit = commitQueue.then(() => options.commit(outcomes));
         commitQueue = commit.catch(() => undefined);
@@ -197,6 +228,7 @@ export function createPoller<T>(options: PollerOptions<T>): Poller {
       stopped = true;
       if (timer !== null) options.scheduler.clearTimeout(timer);
       timer = null;
+      stopping.abort(new PollStoppedError(null));
       while (batches.size > 0) await Promise.allSettled([...batches]);
     },
     async pollNow(server) {

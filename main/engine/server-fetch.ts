@@ -9,6 +9,7 @@ import type { Bookmarks } from './bookmarks.js';
 import { collectServerEvents } from './collectors/event-collector.js';
 import { type LogReadResult, readNewLogEntries } from './collectors/log-collector.js';
 import type { PollWork } from './poller.js';
+import type { AbortableHost } from './engine-types.js';
 
 /** What one server's fetch brought. */
 export interface ServerFetch {
@@ -27,15 +28,17 @@ export interface FetchServerOptions {
   perServerEvents: boolean;
   /** settings.servers[].logFolder, which wins over the host's logLocation. */
   logFolder: string | null;
+  /** Aborts the host calls (time-out or shutdown). */
+  signal?: AbortSignal;
 }
 
 /** Fetch what is due for one server. Throws only when the host call itself throws for collect. */
 export async function fetchServer(server: string, work: PollWork, options: FetchServerOptions): Promise<ServerFetch> {
   const { host, bookmarks } = options;
-  const statePart = work.state ? host.collect({ servers: [server] }) : Promise.resolve(null);
+  const statePart = work.state ? (host as AbortableHost).collect({ servers: [server] }, { signal: options.signal }) : Promise.resolve(null);
   const eventsPart =
     work.events && options.perServerEvents
-      ? collectServerEvents(host, server, bookmarks.events[server] ?? 0).then(
+      ? collectServerEvents(host, server, bookmarks.events[server] ?? 0, options.signal).then(
           (value) => ({ value, error: null }),
           (error: unknown) => ({ value: null, error: error instanceof Error ? error.message : String(error) }),
         )
