@@ -64,7 +64,16 @@ export function createMitigationLogParser(options: MitigationLogParserOptions = 
   const commas = new Int32Array(64);
   const samples: SkippedLine[] = [];
   let columns: LogColumns = options.columns ?? POSITIONAL_COLUMNS;
-  let pending = '';
+  // The unfinished last line, as pieces: a long line arriving in tiny pushes is kept as a list and
+  // joined once its end comes (appending to one string builds a rope whose cells the GC must trace).
+  let pending: string[] = [];
+  let pendingLength = 0;
+  const takePending = (): string => {
+    const text = pending.length === 1 ? pending[0]! : pending.join('');
+    pending = [];
+    pendingLength = 0;
+    return text;
+  };
   let discarding = false; // inside a line that already passed maxLine
   let lineNo = 0;
   let skipped = 0;
@@ -117,23 +126,22 @@ export function createMitigationLogParser(options: MitigationLogParserOptions = 
         discarding = false;
         from = nl + 1;
         searchFrom = from;
-      } else if (pending.length > 0) {
-        // No line end in this chunk: append (a rope, no copy) and wait. Scanning pending + chunk
-        // on every push would be quadratic when a long line arrives in tiny pieces.
+      } else if (pendingLength > 0) {
+        // No line end in this chunk: keep it and wait. Scanning pending + chunk on every push would
+        // be quadratic when a long line arrives in tiny pieces.
         if (chunk.indexOf('\n') === -1) {
-          pending += chunk;
-          if (pending.length > maxLine + 2) {
+          pending.push(chunk);
+          pendingLength += chunk.length;
+          if (pendingLength > maxLine + 2) {
             lineNo += 1;
-            skip('too-long', pending.slice(0, 120));
-            pending = '';
+            skip('too-long', takePending().slice(0, 120));
             discarding = true;
           }
           return out;
         }
-        searchFrom = pending.length; // pending holds no line end
-        text = pending + chunk;
+        searchFrom = pendingLength; // pending holds no line end
+        text = takePending() + chunk;
       }
-      pending = '';
       let nl = text.indexOf('\n', searchFrom);
       while (nl !== -1) {
         handleLine(text, from, nl, out, false);
@@ -146,14 +154,17 @@ export function createMitigationLogParser(options: MitigationLogParserOptions = 
         skip('too-long', text.slice(from, from + 120));
         discarding = true;
       } else if (from < text.length) {
-        pending = text.slice(from);
+        pending = [text.slice(from)];
+        pendingLength = text.length - from;
       }
       return out;
     },
     end(): LogEntry[] {
       const out: LogEntry[] = [];
-      if (pending.length > 0) handleLine(pending, 0, pending.length, out, true);
-      pending = '';
+      if (pendingLength > 0) {
+        const last = takePending();
+        handleLine(last, 0, last.length, out, true);
+      }
       discarding = false;
       return out;
     },
