@@ -139,8 +139,12 @@ function verdictOf(subject: Subject, sb: ServerBuild, kb: KnowledgeBase): Mitiga
   }
 
   const fix = fixStatus(sb, entry, kb);
-  const exposed = `removing it would leave the server exposed to ${entry.cve ?? entry.id}: install ${entry.fixedBy ?? 'the fixing update'} first`;
+  const exposed = `removing it would leave the server exposed to ${entry.cve ?? entry.id}: install ${entry.fixedBy ? `the ${entry.fixedBy}` : 'the fixing update'} first`;
   if (blockedBy) {
+    // Still listed as applied: stale-applied (contracts.md), with the block already done.
+    if (fix.fixed && names.length > 0 && applied) {
+      return make('stale-applied', true, fix.fixedIn, `${id} is still in MitigationsApplied although ${fix.reason}; it is already blocked (MitigationsBlocked holds '${blockedBy}'), so EEMS will not put it back: remove its artefact (this is where a half-finished removal resumes)`);
+    }
     if (fix.fixed && names.length > 0) {
       return make('orphan-artefact', true, fix.fixedIn, `${blockNote}, but its artefact is still on the server and ${fix.reason}: remove the artefact (this is where a half-finished removal resumes)`);
     }

@@ -73,7 +73,7 @@ test('reasons say what an admin needs to know', () => {
   const by = Object.fromEntries(judgeState(loadState('every-verdict.json'), kb).servers.map((s) => [s.name, s]));
   const reason = (srv: string, id: string) => by[srv]!.mitigations.find((m) => m.id === id)!.reason;
   assert.match(reason('EX-UNFIXED', 'M2'), /exposed to CVE-2026-42897/);
-  assert.match(reason('EX-UNFIXED', 'M2'), /install June 2026 SU/);
+  assert.match(reason('EX-UNFIXED', 'M2'), /install the June 2026 SU \(Jun26SU\) first/);
   assert.match(reason('EX-HALF', 'M2'), /blocked/);
   assert.match(reason('EX-HALF', 'M2'), /artefact is still on the server/);
   assert.match(reason('EX-CU13', 'M2.1.0'), /Exchange 2019 CU13 got no fix/);
@@ -163,8 +163,11 @@ test('blocked family IDs: "M2" blocks M2.1.0 and M2.1 but not M21.0', () => {
 
 test('blocked with the fix installed: removable while an artefact is left, plain blocked once none is', () => {
   const half = judgeServer(server({ ExSetupVersion: '15.2.1748.46', MitigationsApplied: ['M2.1.0'], MitigationsBlocked: ['M2'], RewriteRules: [M2_PRE] }), kb)[0]!;
-  assert.deepEqual([half.verdict, half.removable, half.artefacts], ['orphan-artefact', true, ['EEMS M2.1 OWA SPA HTML shell - precondition']]);
-  assert.match(half.reason, /blocked/);
+  // Still in MitigationsApplied, so stale-applied (contracts.md: orphan-artefact is "no longer in MitigationsApplied").
+  assert.deepEqual([half.verdict, half.removable, half.artefacts], ['stale-applied', true, ['EEMS M2.1 OWA SPA HTML shell - precondition']]);
+  assert.match(half.reason, /already blocked/);
+  const orphan = judgeServer(server({ ExSetupVersion: '15.2.1748.46', MitigationsBlocked: ['M2'], RewriteRules: [M2_PRE] }), kb)[0]!;
+  assert.deepEqual([orphan.id, orphan.verdict, orphan.removable], ['M2', 'orphan-artefact', true]);
   const done = judgeServer(server({ ExSetupVersion: '15.2.1748.46', MitigationsBlocked: ['M2'] }), kb)[0]!;
   assert.deepEqual([done.id, done.verdict, done.removable], ['M2', 'blocked', false]);
 });

@@ -35,6 +35,17 @@ function decodeFile(bytes: Buffer): string {
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
 }
 
+/**
+ * A binary file: NUL never occurs in a decoded text file (a UTF-16 export is decoded first), and
+ * many undecodable bytes (U+FFFD) mean it was not text in the first place.
+ */
+function looksBinary(text: string): boolean {
+  if (text.includes('\u0000')) return true;
+  const head = text.slice(0, 64 * 1024);
+  const replaced = head.length - head.replaceAll('\uFFFD', '').length;
+  return replaced > 8 && replaced * 10 > head.length;
+}
+
 /** What a file holds, by content: an event export, a Mitigation Service log, or one message. */
 function detectKind(text: string): FileKind {
   const start = text.trimStart();
@@ -64,6 +75,11 @@ function diagnoseFile(text: string, file: string): { kind: FileKind; diagnoses: 
   if (kind === 'events') {
     const result = parseEventExport(text, { allProviders: true });
     if (result.errors && result.errors.length > 0) throw new UsageError(`cannot read ${file}: ${result.errors[0]}`);
+    if (result.events.length === 0 && (result.ignored ?? 0) === 0 && result.skipped > 0) {
+      throw new UsageError(
+        `cannot read ${file}: it holds ${result.format === 'wevtutil-xml' ? 'XML' : 'JSON'} but no event record in it could be read. Export with Get-WinEvent ... | ConvertTo-Json, or wevtutil qe Application /f:xml.`,
+      );
+    }
     const diagnoses = diagnoseEvents(result.events).map(({ event, diagnosis }) => ({
       ...diagnosis,
       source: { recordId: event.recordId, eventId: event.eventId, time: event.time, machine: event.machine },
@@ -147,6 +163,8 @@ export const command: Command = {
     if (values.text !== undefined && values.file !== undefined) throw new UsageError('give either --text or --file, not both.');
     if (values.file !== undefined) {
       const text = await readInput(values.file);
+      if (text.trim() === '') throw new UsageError(`${values.file} is empty: nothing to diagnose. Give a log, an event export or a file holding the message.`);
+      if (looksBinary(text)) throw new UsageError(`${values.file} is not a text file. Give a Mitigation Service log, an event export or a file holding the message.`);
       const result = diagnoseFile(text, values.file);
       if (values.json) writeJson(io, { diagnoses: result.diagnoses });
       else printFile(io, values.file, result);

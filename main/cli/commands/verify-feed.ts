@@ -38,14 +38,17 @@ interface FetchInfo {
 async function readInput(file: string): Promise<Buffer> {
   // Read at most one byte over the limit: verifyFeed then reports too-large without loading a huge file.
   const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
-    throw new UsageError(error.code === 'ENOENT' ? `file not found: ${file}` : `cannot read ${file}: ${error.message}`);
+    const why = error.code === 'ENOENT' ? 'no such file' : error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : (error.message ?? String(error)).split('\n')[0];
+    throw new UsageError(`cannot read ${file}: ${why}. Give the path of a mitigation definitions XML file.`);
   });
   try {
     const buffer = Buffer.alloc(DEFAULT_MAX_BYTES + 1);
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     return buffer.subarray(0, bytesRead);
   } catch (error) {
-    throw new UsageError(`cannot read ${file}: ${(error as Error).message}`);
+    const err = error as NodeJS.ErrnoException;
+    const why = err.code === 'EISDIR' ? 'it is a folder' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : (err.message ?? String(error)).split('\n')[0];
+    throw new UsageError(`cannot read ${file}: ${why}. Give the path of a mitigation definitions XML file.`);
   } finally {
     await handle.close();
   }

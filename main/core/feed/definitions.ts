@@ -15,7 +15,8 @@ function otherAttributes(element: Element, known: string[]): Record<string, stri
   const out: Record<string, string> = {};
   for (let i = 0; i < element.attributes.length; i += 1) {
     const a = element.attributes.item(i);
-    if (a && !known.includes(a.name) && !a.name.startsWith('xmlns')) out[a.name] = a.value;
+    // defineProperty, not assignment: an attribute named "__proto__" stays a plain entry.
+    if (a && !known.includes(a.name) && !a.name.startsWith('xmlns')) Object.defineProperty(out, a.name, { value: a.value, enumerable: true, writable: true, configurable: true });
   }
   return out;
 }

@@ -43,6 +43,8 @@ export function parseXmlSafely(input: string | Uint8Array, maxBytes = DEFAULT_MA
   if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) {
     return fail('doctype-forbidden', 'The file declares a DOCTYPE or entities, which a mitigation definitions XML never does (this is how XXE and entity-expansion attacks work); it was not parsed.');
   }
+  if (text.trim() === '') return fail('malformed-xml', 'The file is empty, so it is not a mitigation definitions XML.');
+  if (!text.includes('<')) return fail('malformed-xml', 'The file holds no XML element at all, so it is not a mitigation definitions XML.');
   // The parser drops text outside the root element silently; a feed never has any.
   if (!/^\s*</.test(text) || !/>\s*$/.test(text)) {
     return fail('malformed-xml', 'The XML has text before or after its root element, so it is not a mitigation definitions XML.');

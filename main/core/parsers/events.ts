@@ -57,12 +57,11 @@ const LEVEL_NAMES: Record<string, EventLevel> = {
 /** Read a level from a number (or numeric text) or a display name in any of the known languages. */
 export function readEventLevel(level: unknown, displayName?: unknown): EventLevel {
   const n = typeof level === 'number' ? level : typeof level === 'string' && /^\s*\d+\s*$/.test(level) ? Number(level) : NaN;
-  if (LEVEL_NUMBERS[n]) return LEVEL_NUMBERS[n];
+  if (Object.hasOwn(LEVEL_NUMBERS, n)) return LEVEL_NUMBERS[n]!;
   for (const name of [displayName, level]) {
-    if (typeof name === 'string') {
-      const hit = LEVEL_NAMES[name.trim().toLowerCase()];
-      if (hit) return hit;
-    }
+    // Own keys only: a hostile export's "constructor" or "__proto__" must not find Object's members.
+    const key = typeof name === 'string' ? name.trim().toLowerCase() : '';
+    if (Object.hasOwn(LEVEL_NAMES, key)) return LEVEL_NAMES[key]!;
   }
   return 'Unknown';
 }

@@ -178,7 +178,17 @@ function readCustomData(
     if (close === -1) return 'unterminated-quote';
     let pair = unescapeCsv(line.slice(pos + 1, close), csvQuoted);
     if (escaped) pair = pair.replaceAll("''", "'");
-    if (pair.startsWith('S:LogLevel=')) level = readLevelAt(pair, 11, pair.length);
+    const levelEnd = pair.startsWith('S:LogLevel=') ? findPairSeparator(pair, 11, pair.length) : -1;
+    if (levelEnd !== -1) {
+      // INFERRED: a writer that quotes the whole custom-data field ('S:LogLevel=..;S:Message=..')
+      // rather than each pair. A level never holds ';', so the quoted text holds the other pairs too.
+      const inner = readCustomData(pair, 0, pair.length, false, time, server, operation, lineNo);
+      if (typeof inner !== 'string') {
+        level = inner.level;
+        if (message === null && inner.message !== '') message = inner.message;
+        source = inner.source ?? source;
+      }
+    } else if (pair.startsWith('S:LogLevel=')) level = readLevelAt(pair, 11, pair.length);
     else if (pair.startsWith('S:Message=')) message = pair.slice(10);
     else if (pair.startsWith('S:Source=')) source = pair.slice(9);
     let next = close + 1;

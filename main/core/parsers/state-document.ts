@@ -56,6 +56,10 @@ export function parseStateDocument(
 ): { ok: true; value: StateDocument; warnings: string[] } | { ok: false; error: string } {
   const warnings: Warnings = [];
   if (!isObject(json)) return { ok: false, error: `the state document must be a JSON object, got ${describe(json)}.` };
+  const tooDeep = findTooDeep(json, MAX_DEPTH);
+  if (tooDeep !== null) {
+    return { ok: false, error: `${tooDeep}: nested more than ${MAX_DEPTH} levels deep, which no collection script writes; the file was refused. Re-run the collection script.` };
+  }
   const doc: Raw = { ...json };
   if (doc.organization === undefined) {
     warnings.push('organization: missing; MitigationsEnabled of the organisation is unknown.');
@@ -83,6 +87,11 @@ export function parseExchangeServerJson(json: unknown): { servers: ServerState[]
     const path = `[${i}]`;
     if (!isObject(raw)) {
       warnings.push(`${path}: left out, expected an object, got ${describe(raw)}.`);
+      return;
+    }
+    const tooDeep = findTooDeep(raw, MAX_DEPTH);
+    if (tooDeep !== null) {
+      warnings.push(`${path}${tooDeep.startsWith('[') ? '' : '.'}${tooDeep}: nested more than ${MAX_DEPTH} levels deep (server left out).`);
       return;
     }
     const result = serverSchema.safeParse(normaliseServer(raw, path, warnings));
@@ -180,6 +189,27 @@ function formatIssue(issue: z.core.$ZodIssue | undefined, prefix = ''): string {
   }
   const message = issue.message.replace(/^Invalid input: /, '');
   return `${path || '(document)'}: ${message}. Fix the state file or re-run the collection script.`;
+}
+
+/**
+ * The state file is at most 5 levels deep; extra fields pass through untouched (looseObject), so a
+ * hostile file nested thousands of levels would later overflow the stack of whoever serialises the
+ * state (poll --json, the engine's saved state). Refuse it here, with the path, instead.
+ */
+const MAX_DEPTH = 64;
+
+/** The path of the first value nested deeper than `limit`, or null. Iterative: safe for any depth. */
+function findTooDeep(root: unknown, limit: number): string | null {
+  const stack: Array<{ value: unknown; depth: number; path: string }> = [{ value: root, depth: 0, path: '' }];
+  while (stack.length > 0) {
+    const { value, depth, path } = stack.pop()!;
+    if (typeof value !== 'object' || value === null) continue;
+    if (depth > limit) return path || '(document)';
+    const entries: Array<[string, unknown]> = Array.isArray(value) ? value.map((v, i) => [`[${i}]`, v]) : Object.entries(value).map(([k, v]) => [path ? `.${k}` : k, v]);
+    // The path names where the nesting starts; beyond a few steps it would only be "[0][0][0]...".
+    for (const [step, child] of entries) stack.push({ value: child, depth: depth + 1, path: depth < 4 ? `${path}${step}` : path.endsWith('...') ? path : `${path}...` });
+  }
+  return null;
 }
 
 function isObject(value: unknown): value is Raw {
