@@ -32,6 +32,14 @@ export function html(strings: TemplateStringsArray, ...values: unknown[]): SafeH
   return new SafeHtml(out);
 }
 
+/**
+ * A link target that is safe to put in href: http(s) only. Escaping keeps a value inside its
+ * attribute, but a `javascript:` or `data:` URL would still run or load on click.
+ */
+export function safeHref(url: string): string {
+  return /^https?:\/\/[^\s]+$/i.test(url.trim()) ? url.trim() : '#';
+}
+
 /** Replace an element's content with markup built by `html`. */
 export function setHtml(element: Element, markup: SafeHtml): void {
   element.innerHTML = markup.value;

@@ -1,14 +1,17 @@
 /**
  * Exports of the Servers view and of the timeline as CSV (RFC 4180 quoting) and JSON. CSV cells
- * that a spreadsheet would run as a formula (=, +, @, a leading tab or CR, a "-" not starting a
- * number) are prefixed with an apostrophe: log and event text comes from servers, not from us.
+ * that a spreadsheet would run as a formula (=, +, -, @, a leading tab or CR; a plain number is
+ * left alone) are prefixed with an apostrophe: log and event text comes from servers, not from us.
  */
 import type { AlertList, ExportFile, Overview } from './eems-api.js';
 
 /** One CSV cell, quoted when it must be. */
 export function csvCell(value: unknown): string {
   let text = value === null || value === undefined ? '' : Array.isArray(value) ? value.join('; ') : String(value);
-  if (/^[=+@\t\r]/.test(text) || /^-(?![0-9.])/.test(text)) text = `'${text}`;
+  // OWASP CSV injection: any cell starting with = + - @ TAB or CR (after leading blanks, which some
+  // spreadsheets skip) is defused, except a plain number ("-1.5"), which no spreadsheet runs.
+  // "-2+3+cmd|..." starts like a number but is a formula: only the whole text decides.
+  if (/^\s*[=+\-@\t\r]/.test(text) && !/^[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/.test(text)) text = `'${text}`;
   return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 

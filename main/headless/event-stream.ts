@@ -1,34 +1,60 @@
 /**
  * Server-sent events for the headless transport: every ApiEvent of the service goes to every
  * connected page as one `data:` line of JSON. A comment line every 20 s keeps idle connections
- * (and proxies, if any) from timing out.
+ * (and proxies, if any) from timing out. The number of open streams is bounded, and a page that
+ * stops reading (its socket buffer fills) is dropped rather than buffered without end.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiEvent, ApiService } from '../api/eems-api.js';
 
+/** Open event streams at once: a handful of tabs is normal; more is a leak or a flood. */
+export const MAX_EVENT_CLIENTS = 16;
+/** Bytes queued for one page before it counts as gone (events are small: this is thousands). */
+export const MAX_QUEUED_BYTES = 1024 * 1024;
+
 export interface EventStream {
-  attach(req: IncomingMessage, res: ServerResponse): void;
+  /** Start streaming to this page; false (and nothing written) when the limit is reached. */
+  attach(req: IncomingMessage, res: ServerResponse): boolean;
+  /** Streams open now. */
+  size(): number;
   close(): void;
 }
 
 /** Fan the service's events out to the connected pages. */
-export function createEventStream(service: ApiService, headers: Record<string, string>): EventStream {
+export function createEventStream(service: ApiService, headers: Record<string, string>, options: { maxClients?: number; maxQueuedBytes?: number } = {}): EventStream {
+  const maxClients = options.maxClients ?? MAX_EVENT_CLIENTS;
+  const maxQueued = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
   const clients = new Set<ServerResponse>();
-  const unsubscribe = service.subscribe((event: ApiEvent) => {
-    const line = `data: ${JSON.stringify(event)}\n\n`;
-    for (const res of clients) res.write(line);
-  });
-  const keepAlive = setInterval(() => {
-    for (const res of clients) res.write(': keep-alive\n\n');
-  }, 20_000);
+  const drop = (res: ServerResponse): void => {
+    clients.delete(res);
+    res.destroy();
+  };
+  const broadcast = (text: string): void => {
+    for (const res of clients) {
+      if (res.destroyed || res.writableEnded) clients.delete(res);
+      else if (res.writableLength > maxQueued) drop(res);
+      else res.write(text);
+    }
+  };
+  const unsubscribe = service.subscribe((event: ApiEvent) => broadcast(`data: ${JSON.stringify(event)}\n\n`));
+  const keepAlive = setInterval(() => broadcast(': keep-alive\n\n'), 20_000);
   keepAlive.unref();
   return {
-    attach(req, res) {
+    attach(_req, res) {
+      if (clients.size >= maxClients) return false;
       res.writeHead(200, { ...headers, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
       res.write(': connected\n\n');
       clients.add(res);
-      req.on('close', () => clients.delete(res));
+      const forget = (): void => {
+        clients.delete(res);
+      };
+      // The response's close, not the request's: a GET's request stream closes as soon as it is
+      // read, while the page is still listening; the response closes when the connection does.
+      res.on('close', forget);
+      res.on('error', forget);
+      return true;
     },
+    size: () => clients.size,
     close() {
       unsubscribe();
       clearInterval(keepAlive);

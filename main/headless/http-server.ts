@@ -23,6 +23,8 @@ export interface HeadlessServerOptions {
   /** Override the random token (tests only need the printed one). */
   token?: string;
   maxBodyBytes?: number;
+  /** Event streams open at once (default MAX_EVENT_CLIENTS). */
+  maxEventClients?: number;
 }
 
 export interface HeadlessServer {
@@ -104,7 +106,7 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
   const token = options.token ?? createSecret();
   const session = createSecret();
   const limit = options.maxBodyBytes ?? MAX_BODY_BYTES;
-  const events = createEventStream(options.service, SECURITY_HEADERS);
+  const events = createEventStream(options.service, SECURITY_HEADERS, { maxClients: options.maxEventClients });
   let port = 0;
 
   const handle = async (req: IncomingMessage, res: ServerResponse): Promise<void> => {
@@ -123,7 +125,11 @@ export async function startHeadlessServer(options: HeadlessServerOptions): Promi
     }
     if (url.pathname === '/api/events') {
       if (req.method !== 'GET') return refuse(res, 405, 'bad-request', 'The event stream is read with GET.');
-      return events.attach(req, res);
+      if (!events.attach(req, res)) {
+        res.setHeader('Retry-After', '30');
+        return refuse(res, 503, 'failed', 'Too many EEMS Watch pages are open on this server: close some tabs, then reload.');
+      }
+      return;
     }
     const api = /^\/api\/([A-Za-z]{1,64})$/.exec(url.pathname);
     if (api) return handleApiCall(req, res, api[1] ?? '', { service: options.service, limit });

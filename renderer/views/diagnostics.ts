@@ -3,7 +3,7 @@
  * verify-feed result of an imported definitions file; the organization's MitigationsEnabled with
  * who changed it and when, and a one-click (confirmed) re-enable.
  */
-import { age, formatTime, html, setHtml } from '../dom.js';
+import { age, formatTime, html, safeHref, setHtml } from '../dom.js';
 import type { View } from '../app-context.js';
 import type { DiagnosticsView, FeedVerificationView } from '../types.js';
 
@@ -15,7 +15,7 @@ function serversBlock(view: DiagnosticsView): ReturnType<typeof html> {
     return html`<article class="diag" data-server="${s.name}"><h4>${s.name}</h4>
 ${s.error ? html`<p><strong>Could not read the server:</strong> ${s.error}</p>` : ''}
 ${s.lastFetchError ? html`<p class="sub">Last failed fetch ${age(s.lastFetchError.at)}${s.lastFetchError.ongoing ? ' (still failing)' : ' (fetches work again since)'}</p><pre class="error-text">${s.lastFetchError.message}</pre>` : ''}
-${d ? html`<div class="diagnosis" data-code="${d.code}"><strong>${d.title}</strong><p>${d.explanation}</p><p class="label">Fix:</p><ol>${d.fix.map((f) => html`<li>${f}</li>`)}</ol>${d.links.length ? html`<p>${d.links.map((l) => html`<a href="${l}" rel="noreferrer noopener" target="_blank">${l}</a> `)}</p>` : ''}</div>` : ''}</article>`;
+${d ? html`<div class="diagnosis" data-code="${d.code}"><strong>${d.title}</strong><p>${d.explanation}</p><p class="label">Fix:</p><ol>${d.fix.map((f) => html`<li>${f}</li>`)}</ol>${d.links.length ? html`<p>${d.links.map((l) => html`<a href="${safeHref(l)}" rel="noreferrer noopener" target="_blank">${l}</a> `)}</p>` : ''}</div>` : ''}</article>`;
   })}`;
 }
 

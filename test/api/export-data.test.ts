@@ -45,3 +45,15 @@ test('cells a spreadsheet would run as a formula are defused, numbers are left a
   assert.equal(csvCell(null), '');
   assert.equal(csvCell(['M2', 'M1']), 'M2; M1');
 });
+
+test('a formula that starts like a negative number, or after blanks, is defused too', () => {
+  // OWASP's own example: "-2+3+cmd|' /C calc'!A0" runs calc in Excel if left as is.
+  assert.equal(csvCell("-2+3+cmd|' /C calc'!A0"), "'-2+3+cmd|' /C calc'!A0");
+  assert.equal(csvCell('-1.5+SUM(A1:A9)'), "'-1.5+SUM(A1:A9)");
+  assert.equal(csvCell('+1'), '+1');
+  assert.equal(csvCell('-2e3'), '-2e3');
+  assert.equal(csvCell(' =1+1'), "' =1+1");
+  assert.equal(csvCell('\t=1+1'), "'\t=1+1");
+  const row = readCsv(toCsv(['caller'], [['-2+3+cmd|x']]))[1];
+  assert.deepEqual(row, ["'-2+3+cmd|x"]);
+});
