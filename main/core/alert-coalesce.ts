@@ -3,11 +3,17 @@
  * notification that names them ("Fetch error on 12 servers"), and the admin's choices hold
  * (notifications off, minimum severity, quiet hours, acknowledged and snoozed alerts). Pure: the
  * settings and the time come in.
+ *
+ * Quiet hours (design decision): they hold info and warning notifications, never critical ones. A
+ * critical alert means EEMS cannot protect a server (fetch failing, service down or crashed, no
+ * hourly check, mitigations turned off for the organisation, a server we cannot read), which an
+ * admin on call must hear about at night. Held alerts are not replayed when quiet hours end: they
+ * are in the timeline (journal, marked held: quiet-hours) and colour the status as usual.
  */
 import type { Alert, AlertKind, Severity } from './model.js';
 import type { DesktopNotification } from './ports.js';
 
-/** settings.notifications of the settings schema. */
+/** settings.notifications of the settings schema. Quiet hours never hold a critical alert. */
 export interface NotificationPolicy {
   enabled: boolean;
   minSeverity: Severity;
@@ -44,6 +50,22 @@ const GROUP_TITLE: Record<AlertKind, (n: number, mitigation: string | null) => s
   'heartbeat-missed': (n) => `No EEMS check on ${n} servers`,
   'stale-mitigation': (n, m) => `${m ?? 'A mitigation'} is stale or orphaned on ${n} servers`,
   'server-unreachable': (n) => `Cannot read ${n} servers`,
+};
+
+/** The next step of a group when its diagnosis gives none. */
+const GROUP_NEXT: Record<AlertKind, string> = {
+  'mitigation-applied': 'Check that OWA and the other protocols still work as users expect.',
+  'mitigation-removed': "Run 'eems-watch stale' to see whether its artefacts are safe to remove.",
+  'mitigation-blocked': 'Blocking does not remove a mitigation already applied.',
+  'mitigation-failed': 'Read the Mitigation Service log of each server and run Get-Mitigations.ps1.',
+  'fetch-error': 'Open one of the servers for the diagnosis and its fix.',
+  'org-mitigations-disabled': 'To turn it back on: Set-OrganizationConfig -MitigationsEnabled $true.',
+  'server-mitigations-disabled': 'To turn it back on: Set-ExchangeServer -Identity <server> -MitigationsEnabled $true.',
+  'service-stopped': 'Start it with Start-Service MSExchangeMitigation and set its start type to Automatic.',
+  'service-crashed': 'Open one of the servers for the exception and the next step.',
+  'heartbeat-missed': 'Restart the service (Restart-Service MSExchangeMitigation) and read its log.',
+  'stale-mitigation': 'Open a server to review a removal plan.',
+  'server-unreachable': 'Check that the servers are up and that remote PowerShell works; EEMS Watch keeps trying.',
 };
 
 function minutesOfDay(hhmm: string): number {
@@ -84,7 +106,8 @@ function worded(group: Alert[], maxNamed: number): DesktopNotification {
   const shown = names.slice(0, maxNamed).join(', ');
   const more = names.length > maxNamed ? `, ... (${names.length - maxNamed} more)` : '';
   const about = first.diagnosis ? ` — ${first.diagnosis.title}` : '';
-  return { title: GROUP_TITLE[first.kind](names.length, first.mitigation), body: `${shown}${more}${about}`, alertIds: ids, severity: first.severity };
+  const next = first.diagnosis?.fix[0] ? `Next step: ${first.diagnosis.fix[0]}` : GROUP_NEXT[first.kind];
+  return { title: GROUP_TITLE[first.kind](names.length, first.mitigation), body: `${shown}${more}${about}. ${next}`, alertIds: ids, severity: first.severity };
 }
 
 /**

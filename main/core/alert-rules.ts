@@ -59,6 +59,15 @@ export interface ServerMemory {
   stale: Record<string, Verdict>;
   /** Time of the latest "Fetching mitigations" line seen. */
   lastCycleAt: string | null;
+  /**
+   * When the service was last seen (re)starting: a "Started MSExchangeMitigation" log line, or a
+   * state that shows it Running after one that did not. Its first check runs about 10 minutes
+   * later (LEARN-EM), so the heartbeat's silence counts from here, not from the last cycle before
+   * the stop. Optional: memories saved before this field existed lack it.
+   */
+  serviceStartedAt?: string | null;
+  /** The service Status last seen (to see it come back). */
+  serviceStatus?: string | null;
   fetch: FetchMemory;
 }
 
@@ -80,6 +89,11 @@ export function emptyRuleMemory(): RuleMemory {
 export interface EvaluateInput {
   previous: StateDocument | null;
   current: StateDocument;
+  /**
+   * New records per server. A server that has a key here (even with an empty list) had its events
+   * or its log READ this cycle; a server without one was not read (unreachable, log unreadable), so
+   * its silence says nothing: no fetch episode ends and no heartbeat is judged on it.
+   */
   events: Record<string, EemsEvent[]>;
   logEntries: Record<string, LogEntry[]>;
   knowledge: KnowledgeBase;
@@ -200,6 +214,11 @@ function evaluateServerState(ctx: Ctx, server: ServerState): void {
 
   const stoppedKey = cond('service-stopped', name);
   const service = server.Service;
+  if (service) {
+    const wasRunning = sm.serviceStatus === undefined || sm.serviceStatus === null || /^running$/i.test(sm.serviceStatus);
+    if (!wasRunning && /^running$/i.test(service.Status)) sm.serviceStartedAt = ctx.now;
+    sm.serviceStatus = service.Status;
+  }
   if (service && !/^running$/i.test(service.Status)) {
     raiseCondition(ctx, stoppedKey, () => makeAlert('service-stopped', name, null, ctx.stateKey, wording.serviceStopped(name, service), ctx.now));
   } else if (service) {
@@ -238,6 +257,8 @@ function mergeRecords(events: EemsEvent[], entries: LogEntry[], fallback: string
   return out.map((r, i) => ({ r, i })).sort((a, b) => Date.parse(a.r.time) - Date.parse(b.r.time) || a.i - b.i).map((x) => x.r);
 }
 
+/** The service's own start line ("Started MSExchangeMitigation", eems-domain.md section 2). */
+const STARTED = /^Started MSExchangeMitigation\b/i;
 const MITIGATION_ID = /\b(M\d+(?:\.\d+){0,3}|PING\d+)\b/;
 const APPLY_FAILURE = /\b(apply|applying|rollback|roll back)\b.*\b(fail|failed|failure|exception|error)\b|\b(fail|failed|failure|could not|unable to)\b.*\b(apply|applying)\b/i;
 const EVENT_ACTION = /\bmitigation\s+(M\d+(?:\.\d+){0,3}|PING\d+)\s+(?:was\s+|has been\s+)?(applied|removed|rolled back)/i;
@@ -302,7 +323,9 @@ function evaluateRecords(ctx: Ctx, server: string): void {
       continue;
     }
     const entry = record.entry!;
-    if (isFetchCycleStart(entry)) {
+    if (STARTED.test(entry.message) && entry.time && !(sm.serviceStartedAt && sm.serviceStartedAt >= entry.time)) {
+      sm.serviceStartedAt = entry.time;
+    } else if (isFetchCycleStart(entry)) {
       if (entry.time && (sm.lastCycleAt === null || entry.time > sm.lastCycleAt)) sm.lastCycleAt = entry.time;
       if (entry.time && noteCycleStart(sm.fetch, entry.time)) clearCondition(ctx, cond('fetch-error', server));
     } else if (isFetchFailureLine(entry)) {
@@ -312,12 +335,18 @@ function evaluateRecords(ctx: Ctx, server: string): void {
   decideFetchAlert(ctx, server, sm);
 }
 
+/** Were this server's events or log read in this evaluation (see EvaluateInput.events)? */
+function wasRead(ctx: Ctx, server: string): boolean {
+  return ctx.input.events[server] !== undefined || ctx.input.logEntries[server] !== undefined;
+}
+
 function decideFetchAlert(ctx: Ctx, server: string, sm: ServerMemory): void {
   const f = sm.fetch;
   const key = cond('fetch-error', server);
   const graceMs = ctx.input.options.heartbeatGraceMinutes * 60_000;
   // Without a log, success is silence: 1008 comes every hour while a fault lasts (eems-domain.md §1).
-  if (f.lastFailureAt && f.failures > 0 && ctx.input.now.getTime() - Date.parse(f.lastFailureAt) > graceMs) {
+  // Only silence we actually listened to: an unread server's fault may well go on.
+  if (wasRead(ctx, server) && f.lastFailureAt && f.failures > 0 && ctx.input.now.getTime() - Date.parse(f.lastFailureAt) > graceMs) {
     endEpisode(f);
     clearCondition(ctx, key);
     return;
@@ -328,7 +357,7 @@ function decideFetchAlert(ctx: Ctx, server: string, sm: ServerMemory): void {
   clearCondition(ctx, key);
   f.alertedCode = diagnosis.code;
   const episode = f.episodeStart;
-  raiseCondition(ctx, key, () => makeAlert('fetch-error', server, null, `${diagnosis.code}@${episode}`, wording.fetchError(server, diagnosis, f.failures), ctx.now, diagnosis));
+  raiseCondition(ctx, key, () => makeAlert('fetch-error', server, null, `${diagnosis.code}@${episode}`, wording.fetchError(server, diagnosis, f.failures, episode), ctx.now, diagnosis));
 }
 
 function evaluateHeartbeat(ctx: Ctx, server: ServerState): void {
@@ -339,10 +368,14 @@ function evaluateHeartbeat(ctx: Ctx, server: ServerState): void {
     clearCondition(ctx, key);
     return;
   }
-  const silentMs = ctx.input.now.getTime() - Date.parse(sm.lastCycleAt);
+  if (!(ctx.input.logEntries[server.Name] !== undefined)) return; // log not read this time: no judgement either way
+  // Silence counts from the last cycle, or from a (re)start after it: the first check after a start
+  // comes ~10 minutes later, so a service just started is not "silent" since before its stop.
+  const since = sm.serviceStartedAt && sm.serviceStartedAt > sm.lastCycleAt ? sm.serviceStartedAt : sm.lastCycleAt;
+  const silentMs = ctx.input.now.getTime() - Date.parse(since);
   if (silentMs > ctx.input.options.heartbeatGraceMinutes * 60_000) {
     const last = sm.lastCycleAt;
-    raiseCondition(ctx, key, () => makeAlert('heartbeat-missed', server.Name, null, last, wording.heartbeatMissed(server.Name, last, Math.floor(silentMs / 3_600_000)), ctx.now));
+    raiseCondition(ctx, key, () => makeAlert('heartbeat-missed', server.Name, null, since, wording.heartbeatMissed(server.Name, last, Math.floor(silentMs / 3_600_000), since === last ? null : since), ctx.now));
   } else {
     clearCondition(ctx, key);
   }

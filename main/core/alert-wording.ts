@@ -11,6 +11,11 @@ export function describeAudit(entry: AdminAuditEntry | null): string {
   return ` Changed by ${entry.Caller} on ${when} (${entry.CmdletName}).`;
 }
 
+/** "2026-11-27 10:04 UTC" from an ISO time (the text unchanged when it is not one). */
+export function utc(iso: string): string {
+  return /^\d{4}-\d\d-\d\dT\d\d:\d\d/.test(iso) ? `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC` : iso;
+}
+
 /** Title and body for each alert kind. */
 export const wording = {
   applied(server: string, id: string, about: string | null) {
@@ -37,11 +42,12 @@ export const wording = {
       body: `${text.slice(0, 400)} Check the Mitigation Service log on ${server} and run Get-Mitigations.ps1 -Identity ${server}.`,
     };
   },
-  fetchError(server: string, diagnosis: Diagnosis, failures: number) {
+  fetchError(server: string, diagnosis: Diagnosis, failures: number, since: string | null = null) {
     const next = diagnosis.fix[0] ? ` Next step: ${diagnosis.fix[0]}` : '';
+    const from = since ? ` since ${utc(since)}` : '';
     return {
       title: `Fetch error on ${server}: ${diagnosis.title}`,
-      body: `${failures} hourly fetches in a row failed on ${server}. ${diagnosis.explanation}${next}`,
+      body: `${failures} hourly fetches in a row failed on ${server}${from}. ${diagnosis.explanation}${next}`,
     };
   },
   orgDisabled(audit: AdminAuditEntry | null) {
@@ -69,10 +75,11 @@ export const wording = {
       body: `A Watson report (event 4999) names the mitigation service${exception}. ${diagnosis.explanation}`,
     };
   },
-  heartbeatMissed(server: string, lastCycleAt: string, hours: number) {
+  heartbeatMissed(server: string, lastCycleAt: string, hours: number, startedAt: string | null = null) {
+    const restart = startedAt ? `, nor since the service started again at ${utc(startedAt)}` : '';
     return {
       title: `No EEMS check on ${server} for ${hours} hours`,
-      body: `The Mitigation Service log on ${server} shows no "Fetching mitigations" cycle since ${lastCycleAt}, while the service reports Running. Restart it (Restart-Service MSExchangeMitigation) and read its log.`,
+      body: `The Mitigation Service log on ${server} shows no "Fetching mitigations" cycle since ${utc(lastCycleAt)}${restart}, while the service reports Running. Restart it (Restart-Service MSExchangeMitigation) and read its log.`,
     };
   },
   stale(server: string, verdict: MitigationVerdict) {

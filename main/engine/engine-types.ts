@@ -117,6 +117,13 @@ export interface Engine {
   pollOnce(): Promise<PollResult>;
   pollNow(server?: string): Promise<void>;
   snapshot(): EngineSnapshot;
+  /**
+   * Take new settings without a restart: poll intervals, concurrency and call time-out (the
+   * schedule is re-based at once), the alert rules' grace and threshold, notification policy and
+   * the watched servers (when not given by EngineDeps.servers). The host (connection mode, paths)
+   * and the journal rotation are fixed at creation: those still apply at restart.
+   */
+  applySettings(settings: Settings): void;
   journal: Journal;
   on(listener: (e: EngineEvent) => void): () => void;
   /** Resolves once the persisted state is loaded and unnotified alerts are re-notified. */

@@ -30,7 +30,9 @@ function unreadServer(name: string, error: string): ServerState {
 
 /** Create the engine (not started: call start() for the schedule, or pollOnce() for one cycle). */
 export function createEngine(deps: EngineDeps): Engine {
-  const { settings, host, clock } = deps;
+  const { host, clock } = deps;
+  // Read at each use (rules, notifications, server list), so applySettings takes effect at once.
+  let settings = deps.settings;
   const logger = deps.logger;
   const baseJournal = createJournal({
     dir: deps.dataDir,
@@ -98,15 +100,15 @@ export function createEngine(deps: EngineDeps): Engine {
   })();
   ready.catch((error: unknown) => logger?.error(`The engine could not load its data from ${deps.dataDir}: ${(error as Error).message}`));
 
-  async function forwardedEvents(outcomes: PollOutcome<ServerFetch>[]): Promise<{ byServer: Record<string, EemsEvent[]>; bookmark: number | undefined }> {
+  async function forwardedEvents(outcomes: PollOutcome<ServerFetch>[]): Promise<{ byServer: Record<string, EemsEvent[]>; bookmark: number | undefined; read: boolean }> {
     const collector = settings.events.collector;
-    if (settings.events.source !== 'forwarded' || !collector || !outcomes.some((o) => o.work.events)) return { byServer: {}, bookmark: doc.bookmarks.forwarded };
+    if (settings.events.source !== 'forwarded' || !collector || !outcomes.some((o) => o.work.events)) return { byServer: {}, bookmark: doc.bookmarks.forwarded, read: false };
     try {
       const watched = serverNames().map((name) => ({ name, fqdn: entryOf(name)?.fqdn ?? doc.state?.servers.find((s) => s.Name === name)?.Fqdn ?? null }));
-      return await collectForwardedEvents(host, collector, doc.bookmarks.forwarded ?? 0, watched);
+      return { ...(await collectForwardedEvents(host, collector, doc.bookmarks.forwarded ?? 0, watched)), read: true };
     } catch (error) {
       logger?.warn(`Cannot read forwarded events from ${collector}: ${(error as Error).message}`);
-      return { byServer: {}, bookmark: doc.bookmarks.forwarded };
+      return { byServer: {}, bookmark: doc.bookmarks.forwarded, read: false };
     }
   }
 
@@ -154,13 +156,14 @@ export function createEngine(deps: EngineDeps): Engine {
         next.collectedAt[name] = v.collected.collectedAt;
       }
       if (current) currentServers.push(current);
-      events[name] = [...(v.events?.events ?? []), ...(forwarded.byServer[name] ?? [])];
-      logEntries[name] = v.log?.entries ?? [];
+      // A key only for what was read: the rules take an unread server's silence for no news.
+      if (v.events || forwarded.byServer[name] || (settings.events.source === 'forwarded' && forwarded.read)) events[name] = [...(v.events?.events ?? []), ...(forwarded.byServer[name] ?? [])];
+      if (v.log && !v.log.unreadable) logEntries[name] = v.log.entries;
       if (v.events) next.bookmarks.events[name] = v.events.bookmark;
       if (v.log?.bookmark) next.bookmarks.logs[name] = v.log.bookmark;
       if (v.log) noteLog(name, v.log);
       pollErrors.set(name, current?.Error ?? v.eventsError);
-      next.heartbeat[name] = addHeartbeatEntries(next.heartbeat[name], logEntries[name], now);
+      next.heartbeat[name] = addHeartbeatEntries(next.heartbeat[name], logEntries[name] ?? [], now);
     }
     if (forwarded.bookmark !== undefined) next.bookmarks.forwarded = forwarded.bookmark;
     const previous: StateDocument | null = prev ? { collectedAt: prev.collectedAt, organization: prev.organization, servers: previousServers } : null;
@@ -190,7 +193,8 @@ export function createEngine(deps: EngineDeps): Engine {
     emit({ type: 'alerts-changed' });
   }
 
-  const timeoutMs = settings.connection.callTimeoutSeconds * 1000 + 5000;
+  // Behind the host's own time-out (the PowerShell host kills at callTimeoutSeconds), so that one speaks first.
+  const pollTimeoutMs = (s: typeof settings) => s.connection.callTimeoutSeconds * 1000 + 5000;
   const poller = createPoller<ServerFetch>({
     clock,
     scheduler: deps.scheduler ?? realScheduler,
@@ -198,7 +202,7 @@ export function createEngine(deps: EngineDeps): Engine {
     stateMs: settings.poll.stateMinutes * 60_000,
     eventsMs: settings.poll.eventsMinutes * 60_000,
     concurrency: settings.poll.concurrency,
-    timeoutMs,
+    timeoutMs: pollTimeoutMs(settings),
     random: deps.random,
     fetch: (server, work, signal) =>
       fetchServer(server, work, {
@@ -285,6 +289,12 @@ export function createEngine(deps: EngineDeps): Engine {
       await poller.pollNow(server);
     },
     snapshot,
+    applySettings(next) {
+      settings = next;
+      poller.reconfigure({ stateMs: next.poll.stateMinutes * 60_000, eventsMs: next.poll.eventsMinutes * 60_000, concurrency: next.poll.concurrency, timeoutMs: pollTimeoutMs(next) });
+      logger?.info('Settings applied: poll intervals, concurrency, alert rules and notifications now use the new values.');
+      emit({ type: 'state-changed' });
+    },
     on(listener) {
       listeners.add(listener);
       return () => listeners.delete(listener);

@@ -1,9 +1,10 @@
 /**
  * The poll scheduler: per server, state every stateMs and events + log every eventsMs; bounded
  * concurrency (p-limit); jittered exponential back-off for a failing server; "poll now"; never two
- * overlapping cycles for one server; stop() aborts in-flight fetches at once (a hung server must not
- * hold up a shutdown; nothing of an aborted batch is committed), waits for commits under way, and
- * leaves no timer behind.
+ * overlapping cycles for one server; stop() lets fetches in flight finish for a short grace, then
+ * aborts them (a hung server must not hold up a shutdown for its whole time-out; nothing of an
+ * aborted batch is committed, so nothing is lost), waits for commits under way, and leaves no timer
+ * behind.
  * Servers that fall due together are fetched as one batch and committed together (one journal
  * write, one state write per batch). Time comes from a Clock, timers from a Scheduler.
  */
@@ -35,6 +36,8 @@ export interface PollerOptions<T> {
   /** A fetch taking longer counts as failed and is aborted (the host's own time-out should come first). */
   timeoutMs?: number;
   backoff?: { baseMs: number; maxMs: number; jitter: number };
+  /** stop() lets fetches in flight finish this long, then aborts them (default 5 s). */
+  stopGraceMs?: number;
   random?: () => number;
   onProgress?: (polling: boolean, server?: string) => void;
   onError?: (error: Error) => void;
@@ -58,6 +61,11 @@ export interface Poller {
   schedule(server: string): { failures: number; retryAt: string | null; nextStateAt: string; nextEventsAt: string } | null;
   /** How many fetches run right now (never above the concurrency). */
   readonly active: number;
+  /**
+   * Change intervals, concurrency or time-out while running: each server's next due times are
+   * re-based on its last cycle (a shorter interval takes effect at once), fetches in flight finish.
+   */
+  reconfigure(changes: Partial<Pick<PollerOptions<unknown>, 'stateMs' | 'eventsMs' | 'concurrency' | 'timeoutMs'>>): void;
 }
 
 /** The error of a fetch abandoned because the poller stopped (never committed). */
@@ -69,7 +77,8 @@ export class PollStoppedError extends Error {
 }
 
 /** Create a poller (not started). */
-export function createPoller<T>(options: PollerOptions<T>): Poller {
+export function createPoller<T>(initial: PollerOptions<T>): Poller {
+  const options = { ...initial };
   const limit = pLimit(options.concurrency);
   const schedules = new Map<string, ServerSchedule>();
   const batches = new Set<Promise<void>>();
@@ -80,8 +89,10 @@ export function createPoller<T>(options: PollerOptions<T>): Poller {
   let stopped = false;
   let active = 0;
   let commitQueue: Promise<void> = Promise.resolve();
-  // Aborted by stop(): in-flight fetches (a hung server) end at once instead of at their time-out.
-  const stopping = new AbortController();
+  // Ended by stop() after its grace: in-flight fetches (a hung server) end at once instead of at
+  // their time-out. A set, not listeners on one signal: hundreds of fetches may be in flight.
+  const inFlight = new Set<() => void>();
+  let abandoned = false;
   const now = () => options.clock.now().getTime();
 
   function scheduleOf(server: string): ServerSchedule {
@@ -106,15 +117,15 @@ export function createPoller<T>(options: PollerOptions<T>): Poller {
       let handle: unknown = null;
       const finish = (error: Error | null, value?: T) => {
         if (handle !== null) options.scheduler.clearTimeout(handle);
-        stopping.signal.removeEventListener('abort', onStop);
+        inFlight.delete(onStop);
         if (error) {
           controller.abort(error);
           reject(error);
         } else resolve(value as T);
       };
       const onStop = () => finish(new PollStoppedError(server));
-      if (stopping.signal.aborted) return onStop();
-      stopping.signal.addEventListener('abort', onStop, { once: true });
+      if (abandoned) return onStop();
+      inFlight.add(onStop);
       if (options.timeoutMs) handle = options.scheduler.setTimeout(() => finish(new Error(`no answer within ${Math.round(options.timeoutMs! / 1000)} s`)), options.timeoutMs);
       Promise.resolve()
         .then(() => options.fetch(server, work, controller.signal))
@@ -196,7 +207,12 @@ export function createPoller<T>(options: PollerOptions<T>): Poller {
       if (s.failures > 0) work.state = work.events = true; // a retry is a full cycle
       if (work.state || work.events) due.push({ server, work });
     }
-    if (due.length > 0) void runBatch(due);
+    // A retrying server (down or hung) goes in a batch of its own, so a hang holds up only itself,
+    // not the commit of every healthy server that fell due with it.
+    const healthy = due.filter((d) => scheduleOf(d.server).failures === 0);
+    const retrying = due.filter((d) => scheduleOf(d.server).failures > 0);
+    if (healthy.length > 0) void runBatch(healthy);
+    if (retrying.length > 0) void runBatch(retrying);
     arm();
   }
 
@@ -228,7 +244,16 @@ export function createPoller<T>(options: PollerOptions<T>): Poller {
       stopped = true;
       if (timer !== null) options.scheduler.clearTimeout(timer);
       timer = null;
-      stopping.abort(new PollStoppedError(null));
+      if (batches.size > 0) {
+        let grace: unknown = null;
+        await Promise.race([
+          Promise.allSettled([...batches]),
+          new Promise<void>((resolve) => (grace = options.scheduler.setTimeout(resolve, options.stopGraceMs ?? 5_000))),
+        ]);
+        options.scheduler.clearTimeout(grace);
+      }
+      abandoned = true;
+      for (const abandon of [...inFlight]) abandon();
       while (batches.size > 0) await Promise.allSettled([...batches]);
     },
     async pollNow(server) {
@@ -241,6 +266,22 @@ export function createPoller<T>(options: PollerOptions<T>): Poller {
       }
       if (stopped) return;
       await runBatch(targets.map((s) => ({ server: s, work: { state: true, events: true } })));
+    },
+    reconfigure(changes) {
+      const oldState = options.stateMs;
+      const oldEvents = options.eventsMs;
+      if (changes.stateMs !== undefined) options.stateMs = changes.stateMs;
+      if (changes.eventsMs !== undefined) options.eventsMs = changes.eventsMs;
+      if (changes.timeoutMs !== undefined) options.timeoutMs = changes.timeoutMs;
+      if (changes.concurrency !== undefined) {
+        options.concurrency = changes.concurrency;
+        limit.concurrency = changes.concurrency;
+      }
+      for (const s of schedules.values()) {
+        s.nextStateAt += options.stateMs - oldState;
+        s.nextEventsAt += options.eventsMs - oldEvents;
+      }
+      arm();
     },
     schedule(server) {
       const s = schedules.get(server);

@@ -24,6 +24,9 @@ import type { LabWriter } from './lab-writer.js';
 import { isApplicable, isBlocked, shortVersion } from './ocs-feed.js';
 
 const MINUTE = 60_000;
+const HOUR = 60 * MINUTE;
+/** LEARN-EM: "mitigations are applied about 10 minutes later" after a (re)start. */
+const FIRST_CHECK_MS = 10 * MINUTE;
 
 /**
  * Run the hour that starts at slotStart on this server: nothing when its service is not running,
@@ -41,8 +44,8 @@ export function runServerHour(writer: LabWriter, state: LabStateDocument, server
     crashService(writer, server, t, drawInt(seed, 1200, 9800, 'pid', server.Name, hour));
     if (!restart) return;
     t += MINUTE;
-    startService(writer, server, t, 'restarted after the crash');
-    t += 10 * MINUTE; // LEARN-EM: the first check runs about 10 minutes after a start
+    startService(writer, server, t, 'restarted after the crash', false);
+    t += FIRST_CHECK_MS; // LEARN-EM: the first check runs about 10 minutes after a start
   }
   runFetchCycle(writer, state, server, t, hour);
 }
@@ -60,9 +63,17 @@ export function crashService(writer: LabWriter, server: ServerState, time: numbe
   writer.report(server.Name).happened.push('the service crashed (4999 Watson report, System.OutOfMemoryException)');
 }
 
-/** Start MSExchangeMitigation: log line, 1001 (INFERRED id), Service Running. */
-export function startService(writer: LabWriter, server: ServerState, time: number, why: string): void {
+/**
+ * Start MSExchangeMitigation: log line, 1001 (INFERRED id), Service Running. Its hourly timer
+ * starts with it: the first check runs about 10 minutes later (LEARN-EM), then hourly from there,
+ * so the server's cycle phase moves. `rephase` false: the caller runs that first check itself.
+ */
+export function startService(writer: LabWriter, server: ServerState, time: number, why: string, rephase = true): void {
   server.Service = { Status: 'Running', StartType: server.Service?.StartType ?? 'Automatic' };
+  if (rephase) {
+    const since = time + FIRST_CHECK_MS - new Date(writer.lab.start).getTime();
+    writer.labServer(server.Name).cycleOffsetMs = ((since % HOUR) + HOUR) % HOUR;
+  }
   writer.log(server, [{ time, component: 'Startup', level: 'Information', message: 'Started MSExchangeMitigation' }]);
   writer.event(server, { time, eventId: 1001, level: 'Information', provider: EEMS_PROVIDER, message: EVENT_TEXT.started });
   writer.report(server.Name).happened.push(`the service started (${why})`);

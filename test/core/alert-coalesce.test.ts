@@ -16,7 +16,10 @@ test('the same alert on many servers becomes one notification that names them an
   const n = notifications[0]!;
   assert.equal(n.title, 'Fetch error on 12 servers');
   assert.match(n.body, /^EX01, EX02, EX03, EX04, EX05, \.\.\. \(7 more\) — /);
-  assert.ok(n.body.endsWith(diagnosisFor('signing-cert').title));
+  assert.ok(n.body.includes(`— ${diagnosisFor('signing-cert').title}. Next step: ${diagnosisFor('signing-cert').fix[0]}`), n.body);
+  // Without a diagnosis, the group still says what to do.
+  const stopped = ['EX01', 'EX02'].map((s) => makeAlert('service-stopped', s, null, 'k', { title: 't', body: 'b' }, now.toISOString()));
+  assert.match(coalesceAlerts(stopped, { policy, now }).notifications[0]!.body, /^EX01, EX02\. Start it with Start-Service MSExchangeMitigation/);
   assert.equal(n.alertIds.length, 12);
   // A different cause is a different notification; a single alert keeps its own words.
   const other = makeAlert('fetch-error', 'EX99', null, 'k', { title: 'Fetch error on EX99: proxy', body: 'proxy body' }, now.toISOString(), diagnosisFor('proxy'));

@@ -84,11 +84,12 @@ test('a fetch error alerts once, after N failed cycles, with its diagnosis; a lo
 test('heartbeat-missed: no cycle for longer than the grace while the service runs; not while it is stopped', () => {
   const s = doc(hour(0), [server()]);
   const m1 = run({ previous: s, current: s, now: new Date(hour(1, 5)), logEntries: { EX01: [cycle(hour(1))] } }, run({}, emptyRuleMemory()).memory).memory;
-  assert.deepEqual(run({ previous: s, current: s, now: new Date(hour(3)) }, m1).ids, [], 'two hours is not more than the 120-minute grace');
-  const late = run({ previous: s, current: s, now: new Date(hour(3, 1)) }, m1);
+  const read = { logEntries: { EX01: [] as LogEntry[] } }; // the log was read and held nothing new
+  assert.deepEqual(run({ previous: s, current: s, now: new Date(hour(3)), ...read }, m1).ids, [], 'two hours is not more than the 120-minute grace');
+  const late = run({ previous: s, current: s, now: new Date(hour(3, 1)), ...read }, m1);
   assert.deepEqual(late.kinds, ['heartbeat-missed']);
   assert.match(late.ids[0]!, /heartbeat-missed:EX01:-:/);
-  assert.deepEqual(run({ previous: s, current: s, now: new Date(hour(5)) }, late.memory).ids, [], 'raised once per silence');
+  assert.deepEqual(run({ previous: s, current: s, now: new Date(hour(5)), ...read }, late.memory).ids, [], 'raised once per silence');
   const stopped = doc(hour(3), [server({ Service: { Status: 'Stopped', StartType: 'Manual' } })]);
   assert.deepEqual(run({ previous: s, current: stopped, now: new Date(hour(4)) }, m1).kinds, ['service-stopped']);
 });
@@ -148,4 +149,51 @@ test('a generic Error line is diagnosed with the Warning and the proxy of its ow
   const errorOnly = nineOClock.filter((e) => e.level === 'Error');
   const later = evaluate({ previous: s, current: s, events: {}, logEntries: { EX01: errorOnly }, knowledge: kb, now: new Date('2026-06-10T09:05:00Z'), memory: emptyRuleMemory(), options: { heartbeatGraceMinutes: 120, fetchErrorThreshold: 1 } });
   assert.equal(later.alerts.find((a) => a.kind === 'fetch-error')?.diagnosis?.code, 'unknown', 'a lone generic line stays unknown: nothing in its cycle says more');
+});
+
+test('heartbeat after a restart: silence counts from the start (first check ~10 minutes later), not from before the stop', () => {
+  const running = doc(hour(0), [server()]);
+  const stopped = doc(hour(2), [server({ Service: { Status: 'Stopped', StartType: 'Automatic' } })]);
+  const read = (h: number, m = 0, entries: LogEntry[] = []) => ({ now: new Date(hour(h, m)), logEntries: { EX01: entries } });
+  const m1 = run({ previous: running, current: running, ...read(1, 5, [cycle(hour(1))]) }, run({}, emptyRuleMemory()).memory).memory;
+  const m2 = run({ previous: running, current: stopped, ...read(2) }, m1);
+  assert.deepEqual(m2.kinds, ['service-stopped']);
+  // Started again at 05:00: five hours after the last cycle, but only just started.
+  const back = run({ previous: stopped, current: running, ...read(5) }, m2.memory);
+  assert.deepEqual(back.kinds, [], 'no heartbeat alarm for a service that has just started');
+  assert.deepEqual(run({ previous: running, current: running, ...read(6, 30) }, back.memory).kinds, []);
+  const silent = run({ previous: running, current: running, ...read(7, 1) }, back.memory);
+  assert.deepEqual(silent.kinds, ['heartbeat-missed'], 'still silent two hours after its start: now it is news');
+  const alert = evaluate({ previous: running, current: running, events: {}, logEntries: { EX01: [] }, knowledge: kb, now: new Date(hour(7, 1)), memory: back.memory, options }).alerts[0]!;
+  assert.match(alert.body, /since 2026-06-15 01:00 UTC, nor since the service started again at 2026-06-15 05:00 UTC/);
+  // A quick restart between two state reads shows only in the log: its "Started" line counts too.
+  const started: LogEntry = { ...cycle(hour(4)), operation: 'Startup', message: 'Started MSExchangeMitigation' };
+  assert.deepEqual(run({ previous: running, current: running, ...read(4, 5, [started]) }, m1).kinds, [], 'started at 04:00: not silent at 04:05');
+});
+
+test('silence that was not listened to decides nothing: an unread log raises no heartbeat, an unreachable server does not end a fetch episode', () => {
+  const s = doc(hour(0), [server()]);
+  const m1 = run({ previous: s, current: s, now: new Date(hour(1, 5)), logEntries: { EX01: [cycle(hour(1))] } }, run({}, emptyRuleMemory()).memory).memory;
+  assert.deepEqual(run({ previous: s, current: s, now: new Date(hour(6)) }, m1).kinds, [], 'log unreadable for hours: no heartbeat made up');
+
+  const failing = (h: number) => ({ previous: s, current: s, now: new Date(hour(h, 5)), logEntries: { EX01: [cycle(hour(h)), error(hour(h, 1))] } });
+  const f1 = run(failing(1), m1);
+  const f2 = run(failing(2), f1.memory);
+  assert.deepEqual(f2.kinds, ['fetch-error']);
+  // EX01 cannot be read for four hours: we hear nothing, the fault may go on.
+  const down = doc(hour(6), [server({ Error: 'EX01 could not be reached.' })]);
+  const blind = run({ previous: s, current: down, now: new Date(hour(6, 5)) }, f2.memory);
+  assert.deepEqual(blind.kinds, ['server-unreachable']);
+  assert.ok(openAlerts(blind.memory).some((a) => a.kind === 'fetch-error'), 'the fetch error stays open while we cannot see');
+  // Back: the backlog shows the same fault went on every hour. Same fact, no second alert.
+  const backlog = [3, 4, 5, 6, 7].flatMap((h) => [cycle(hour(h)), error(hour(h, 1))]);
+  const again = run({ previous: down, current: s, now: new Date(hour(7, 5)), logEntries: { EX01: backlog } }, blind.memory);
+  assert.deepEqual(again.kinds, [], 'the same fetch error is not announced twice');
+});
+
+test('a fetch error says since when', () => {
+  const s = doc(hour(0), [server()]);
+  const failing = (h: number, memory: RuleMemory) => evaluate({ previous: s, current: s, events: {}, logEntries: { EX01: [cycle(hour(h)), error(hour(h, 1))] }, knowledge: kb, now: new Date(hour(h, 5)), memory, options });
+  const alert = failing(2, failing(1, emptyRuleMemory()).memory).alerts[0]!;
+  assert.match(alert.body, /2 hourly fetches in a row failed on EX01 since 2026-06-15 01:01 UTC\./);
 });

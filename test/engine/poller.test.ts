@@ -76,17 +76,80 @@ test('a failing server backs off exponentially while the others keep their rhyth
   assert.equal(t.poller.schedule('DOWN')!.failures, down.length);
 });
 
-test('stop() waits for the cycle in flight and commits it', async () => {
-  const t = setup({ servers: ['EX1'], concurrency: 1, fetchMs: 30_000 });
+test('stop() lets a cycle in flight finish within its grace and commits it', async () => {
+  const t = setup({ servers: ['EX1'], concurrency: 1, fetchMs: 3_000 });
   t.poller.start();
   await t.scheduler.advance(1_000);
   assert.equal(t.poller.active, 1);
   let stopped = false;
   const stopping = t.poller.stop().then(() => (stopped = true));
-  await t.scheduler.advance(10_000);
+  await t.scheduler.advance(1_000);
   assert.equal(stopped, false, 'still waiting for the fetch');
-  await t.scheduler.advance(30_000);
+  await t.scheduler.advance(2_000);
   await stopping;
   assert.deepEqual(t.commits, [1]);
   assert.equal(t.scheduler.pending(), 0);
+});
+
+test('stop() abandons a hung fetch after its grace: the signal aborts, nothing is committed', async () => {
+  const clock = createFakeClock(new Date('2026-06-15T08:00:00Z'));
+  const scheduler = createManualScheduler(clock);
+  const commits: number[] = [];
+  let aborted: unknown = null;
+  const poller = createPoller<string>({
+    clock,
+    scheduler,
+    servers: () => ['HUNG', 'OK'],
+    stateMs: 5 * MIN,
+    eventsMs: MIN,
+    concurrency: 2,
+    timeoutMs: 10 * MIN,
+    fetch: (server, _work, signal) =>
+      server === 'OK'
+        ? Promise.resolve(server)
+        : new Promise<string>((_, reject) => signal.addEventListener('abort', () => ((aborted = signal.reason), reject(new Error('abandoned'))))),
+    commit: async (outcomes) => void commits.push(outcomes.length),
+  });
+  poller.start();
+  await scheduler.advance(1_000);
+  assert.equal(poller.active, 1, 'the hung fetch is in flight');
+  let stopped = false;
+  const stopping = poller.stop().then(() => (stopped = true));
+  await scheduler.advance(4_000);
+  assert.equal(stopped, false, 'within the grace, stop() still waits');
+  await scheduler.advance(1_000); // the 5 s grace ends, long before the 10-minute time-out
+  await stopping;
+  assert.equal(stopped, true);
+  assert.match(String((aborted as Error).message), /Polling stopped/);
+  assert.deepEqual(commits, [], 'the batch with the hung server is not committed: its bookmarks stay');
+  assert.equal(scheduler.pending(), 0);
+});
+
+test('back-off grows but its jitter never pushes a retry beyond the cap', async () => {
+  const clock = createFakeClock(new Date('2026-06-15T08:00:00Z'));
+  const scheduler = createManualScheduler(clock);
+  const poller = createPoller<string>({
+    clock,
+    scheduler,
+    servers: () => ['DOWN'],
+    stateMs: 5 * MIN,
+    eventsMs: MIN,
+    concurrency: 1,
+    backoff: { baseMs: MIN, maxMs: 8 * MIN, jitter: 0.2 },
+    random: () => 1, // the largest jitter
+    fetch: () => Promise.reject(new Error('down')),
+    commit: async () => undefined,
+  });
+  poller.start();
+  const waits: number[] = [];
+  for (let i = 0; i < 8; i += 1) {
+    await scheduler.advance(0);
+    const s = poller.schedule('DOWN')!;
+    waits.push(Date.parse(s.retryAt!) - clock.now().getTime());
+    await scheduler.advance(Date.parse(s.retryAt!) - clock.now().getTime());
+  }
+  await poller.stop();
+  assert.ok(waits[1]! > waits[0]!, `grows: ${waits.join(', ')}`);
+  assert.ok(waits.every((w) => w <= 8 * MIN), `capped at 8 minutes: ${waits.join(', ')}`);
+  assert.equal(waits.at(-1), 8 * MIN);
 });

@@ -168,3 +168,25 @@ test('service-silent: the service reports Running but writes no log line and no 
   await setLabFault(dir, 'EX01', { kind: 'service-started' });
   assert.equal((await advanceLab(dir, 1)).servers.find((r) => r.server === 'EX01')!.cycles, 1, 'a restart ends the hang');
 });
+
+test('after a service start the first check runs about 10 minutes later, then hourly from there', async (t) => {
+  const { dir, cleanup } = await tempDir();
+  t.after(cleanup);
+  await initLab(dir, { scenario: 'quiet', start: new Date('2026-06-15T00:00:00Z') });
+  const servers = summarizeLab(dir).servers.map((s) => s.name);
+  await advanceLab(dir, 1);
+  for (const name of servers) await setLabFault(dir, name, { kind: 'service-stopped' });
+  await advanceLab(dir, 2);
+  for (const name of servers) await setLabFault(dir, name, { kind: 'service-started' }); // at 03:00
+  await advanceLab(dir, 3);
+  for (const name of servers) {
+    const entries = (await readLogEntries(dir, name)).entries;
+    const started = entries.findLast((e) => e.message === 'Started MSExchangeMitigation')!;
+    assert.equal(started.time, '2026-06-15T03:00:00.000Z');
+    const fetches = entries.filter((e) => e.message.startsWith('Fetching mitigations from') && e.time! > started.time!).map((e) => Date.parse(e.time!));
+    assert.equal(fetches.length, 3, name);
+    const minutesAfterStart = (fetches[0]! - Date.parse(started.time!)) / 60_000;
+    assert.ok(minutesAfterStart >= 10 && minutesAfterStart < 10.5, `${name}: first check ${minutesAfterStart.toFixed(1)} minutes after the start`);
+    for (let i = 1; i < fetches.length; i += 1) assert.ok(Math.abs(fetches[i]! - fetches[i - 1]! - 3_600_000) < 1_000, `${name}: then hourly`);
+  }
+});
