@@ -33,8 +33,20 @@ export function isAppUrl(url: string): boolean {
   }
 }
 
-/** Deny navigation away from the app, window.open, webviews and permission requests. */
-export function lockDownContents(contents: WebContents, session: Session): void {
+/**
+ * What a link that wants a new window does: https links (Microsoft's documentation in a diagnosis)
+ * open in the admin's browser; nothing ever opens inside the app.
+ */
+export function windowOpenDecision(url: string): 'open-in-browser' | 'deny' {
+  try {
+    return new URL(url).protocol === 'https:' ? 'open-in-browser' : 'deny';
+  } catch {
+    return 'deny';
+  }
+}
+
+/** Deny navigation away from the app, new windows (https links go to the browser), webviews and permission requests. */
+export function lockDownContents(contents: WebContents, session: Session, openInBrowser: (url: string) => void): void {
   contents.on('will-navigate', (event, url) => {
     if (!isAppUrl(url)) event.preventDefault();
   });
@@ -42,7 +54,10 @@ export function lockDownContents(contents: WebContents, session: Session): void 
     if (!isAppUrl(url)) event.preventDefault();
   });
   contents.on('will-attach-webview', (event) => event.preventDefault());
-  contents.setWindowOpenHandler(() => ({ action: 'deny' }));
+  contents.setWindowOpenHandler(({ url }) => {
+    if (windowOpenDecision(url) === 'open-in-browser') openInBrowser(url);
+    return { action: 'deny' };
+  });
   session.setPermissionRequestHandler((_contents, _permission, callback) => callback(false));
   session.setPermissionCheckHandler(() => false);
 }
@@ -65,7 +80,6 @@ export function createMainWindow(deps: {
     autoHideMenuBar: true,
     webPreferences: secureWebPreferences(deps.preloadPath),
   });
-  lockDownContents(win.webContents, win.webContents.session);
   win.once('ready-to-show', () => win.show());
   void win.loadURL(windowUrl(deps.alertId));
   return win;

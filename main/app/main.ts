@@ -8,7 +8,7 @@
  * seams, packed by electron-builder. Not run here: no Electron binary can be downloaded on the
  * build machines; run it with `npm start` on a workstation with internet (see README).
  */
-import { BrowserWindow, Menu, Notification, Tray, app, dialog, ipcMain, nativeImage, powerMonitor, protocol } from 'electron';
+import { BrowserWindow, Menu, Notification, Tray, app, dialog, ipcMain, nativeImage, powerMonitor, protocol, shell } from 'electron';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { createEemsRuntime, type EemsRuntime } from '../api/runtime.js';
@@ -23,7 +23,7 @@ import { createElectronNotifier } from './electron-notifier.js';
 import { installGlobalErrorHandlers } from './global-errors.js';
 import { IPC } from './ipc-channels.js';
 import { registerIpcHandlers, TrustedSenders } from './ipc-handlers.js';
-import { createMainWindow, windowUrl } from './main-window.js';
+import { createMainWindow, lockDownContents, windowUrl } from './main-window.js';
 import { createTrayController, type TrayController } from './tray-controller.js';
 import type { TrayInput } from './tray-state.js';
 
@@ -33,6 +33,8 @@ const preloadPath = fileURLToPath(new URL('./preload.cjs', import.meta.url));
 
 registerAppScheme(protocol);
 app.setAppUserModelId(APP_ID);
+// Every web contents the app ever creates is locked down, not only the main window's.
+app.on('web-contents-created', (_event, contents) => lockDownContents(contents, contents.session, (url) => void shell.openExternal(url)));
 
 if (!app.requestSingleInstanceLock()) {
   // A second launch only focuses the first (see 'second-instance' below).

@@ -36,6 +36,5 @@ api.subscribe = (listener: Listener) => {
 };
 /** Forward a renderer log line to the app log. */
 api.log = (level: 'error' | 'warn' | 'info', message: string) => ipcRenderer.send(CHANNEL_LOG, { level, message: String(message) });
-api.methods = [...METHODS];
 
 contextBridge.exposeInMainWorld('eemsApi', api);

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { answerAppRequest } from '../../main/app/app-protocol.js';
-import { isAppUrl, secureWebPreferences, windowUrl } from '../../main/app/main-window.js';
+import { isAppUrl, secureWebPreferences, windowOpenDecision, windowUrl } from '../../main/app/main-window.js';
 import { locateRendererAssets } from '../../main/headless/renderer-assets.js';
 import { CONTENT_SECURITY_POLICY } from '../../main/headless/security.js';
 
@@ -34,5 +34,12 @@ test('app:// serves the renderer with the same CSP as the headless server, and n
   assert.match(script.headers.get('content-type') ?? '', /javascript/);
   for (const url of ['app://eems/../package.json', 'app://eems/js/../../package.json', 'app://eems/%2e%2e/package.json', 'app://other/index.html', 'app://eems/main/app/main.ts']) {
     assert.equal((await answerAppRequest(url, assets)).status, 404, url);
+  }
+});
+
+test('links that ask for a new window: https goes to the browser, nothing opens inside the app', () => {
+  assert.equal(windowOpenDecision('https://learn.microsoft.com/exchange/exchange-emergency-mitigation-service'), 'open-in-browser');
+  for (const url of ['http://example.com/', 'app://eems/index.html', 'file:///C:/Windows/System32/calc.exe', 'javascript:alert(1)', 'ms-settings:', 'not a url']) {
+    assert.equal(windowOpenDecision(url), 'deny', url);
   }
 });
