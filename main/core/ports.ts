@@ -49,14 +49,19 @@ export interface LogLocation {
   folder: string;
 }
 
+/** Per-call options: `signal` abandons a call (engine stop, time-out); the host ends what it started. */
+export interface HostCallOptions {
+  signal?: AbortSignal;
+}
+
 /** The port the engine talks to Exchange through. */
 export interface HostPort {
   /** Collect the state document for these servers. Never throws for one bad server: its Error is set. */
-  collect(request: CollectRequest): Promise<StateDocument>;
+  collect(request: CollectRequest, options?: HostCallOptions): Promise<StateDocument>;
   /** Mitigation-service events (and 4999 reports) with RecordId greater than sinceRecordId, oldest first. */
-  events(server: string, sinceRecordId: number): Promise<EemsEvent[]>;
+  events(server: string, sinceRecordId: number, options?: HostCallOptions): Promise<EemsEvent[]>;
   /** Run one plan step. */
-  run(step: ActionStep): Promise<StepResult>;
+  run(step: ActionStep, options?: HostCallOptions): Promise<StepResult>;
   /** Where to read the server's Mitigation Service log files, or null when unknown. */
   logLocation(server: string): LogLocation | null;
 }

@@ -4,21 +4,11 @@
  */
 import type { KnowledgeBase } from '../core/knowledge/knowledge-base.js';
 import type { DayCycles } from '../core/log-cycles.js';
-import type { Alert, Diagnosis, EemsEvent, MitigationVerdict, OverallStatus, ServerState, StateDocument } from '../core/model.js';
-import type { Clock, CollectRequest, HostPort, NotifierPort } from '../core/ports.js';
+import type { Alert, Diagnosis, MitigationVerdict, OverallStatus, ServerState, StateDocument } from '../core/model.js';
+import type { Clock, HostPort, NotifierPort } from '../core/ports.js';
 import type { Settings } from './settings/settings-schema.js';
 import type { Journal } from './journal.js';
 import type { Scheduler } from './scheduler.js';
-
-/**
- * A host whose calls take an optional AbortSignal (the lab host does). HostPort (core/ports.ts)
- * has no such parameter yet; a host without it ignores the extra argument and ends the call at its
- * own time-out, so the engine can pass a signal to every host.
- */
-export interface AbortableHost extends HostPort {
-  collect(request: CollectRequest, options?: { signal?: AbortSignal }): Promise<StateDocument>;
-  events(server: string, sinceRecordId: number, options?: { signal?: AbortSignal }): Promise<EemsEvent[]>;
-}
 
 /** Where the engine writes what it does (a winston logger fits). */
 export interface EngineLogger {

@@ -9,7 +9,6 @@ import type { Bookmarks } from './bookmarks.js';
 import { collectServerEvents } from './collectors/event-collector.js';
 import { type LogReadResult, readNewLogEntries } from './collectors/log-collector.js';
 import type { PollWork } from './poller.js';
-import type { AbortableHost } from './engine-types.js';
 
 /** What one server's fetch brought. */
 export interface ServerFetch {
@@ -35,7 +34,7 @@ export interface FetchServerOptions {
 /** Fetch what is due for one server. Throws only when the host call itself throws for collect. */
 export async function fetchServer(server: string, work: PollWork, options: FetchServerOptions): Promise<ServerFetch> {
   const { host, bookmarks } = options;
-  const statePart = work.state ? (host as AbortableHost).collect({ servers: [server] }, { signal: options.signal }) : Promise.resolve(null);
+  const statePart = work.state ? host.collect({ servers: [server] }, { signal: options.signal }) : Promise.resolve(null);
   const eventsPart =
     work.events && options.perServerEvents
       ? collectServerEvents(host, server, bookmarks.events[server] ?? 0, options.signal).then(

@@ -192,6 +192,24 @@ describe('PowerShell host: collect', () => {
     }
   });
 
+  it('ends a running script at once when the engine abandons the call (stop), and marks every server', async () => {
+    const dir = scriptsDir({ 'collect-state.ps1': { mode: 'hang' } });
+    const controller = new AbortController();
+    const pending = host(dir, { timeoutMs: 60_000 }).collect({ servers: ['EX01', 'EX02'] }, { signal: controller.signal });
+    // Abort once the stand-in has started its grandchild (it records both pids).
+    for (let waited = 0; !existsSync(join(dir, 'hang-pids.json')) && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    controller.abort();
+    const doc = await pending;
+    for (const server of doc.servers) assert.match(server.Error ?? '', /was stopped because EEMS Watch is shutting down/);
+    const pids = hangPids(dir);
+    try {
+      assert.equal(await waitUntilGone(pids.child), true);
+      assert.equal(await waitUntilGone(pids.grandchild), true);
+    } finally {
+      for (const pid of [pids.child, pids.grandchild]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   it('says how to fix a wrong powershellPath', async () => {
     const dir = scriptsDir({});
     const broken = createPowerShellHost({

@@ -75,6 +75,28 @@ describe('runProcess', () => {
     }
   });
 
+  it('an abort (engine stop) ends the program and its grandchild at once, and says so', async () => {
+    const dir = tempDir({ '*': { mode: 'hang' } });
+    const controller = new AbortController();
+    const pending = runProcess({
+      executable: standIn, args: ['-File', join(dir, 'x.ps1')], timeoutMs: 60_000, label: 'The test script', signal: controller.signal,
+    });
+    // Abort once the stand-in has started its grandchild (it records both pids).
+    for (let waited = 0; !existsSync(join(dir, 'hang-pids.json')) && waited < 20_000; waited += 50) await new Promise((r) => setTimeout(r, 50));
+    controller.abort();
+    const outcome = await pending;
+    assert.ok(!outcome.ok);
+    assert.equal(outcome.kind, 'aborted');
+    assert.match(outcome.message, /every process it started was ended/);
+    const pids = hangPids(dir);
+    try {
+      assert.equal(await waitUntilGone(pids.child), true, 'the stand-in itself must be gone');
+      assert.equal(await waitUntilGone(pids.grandchild), true, 'the grandchild it started must be gone too');
+    } finally {
+      for (const pid of [pids.child, pids.grandchild]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
+    }
+  });
+
   it('stops a flood of output at the cap and keeps no more than the cap', async () => {
     const dir = tempDir({ '*': { mode: 'huge', bytes: 50 * 1024 * 1024 } });
     const outcome = await run(dir);
@@ -105,3 +127,4 @@ describe('runProcess', () => {
     assert.match(outcome.message, /^The test script could not be started \(ENOENT/);
   });
 });
+

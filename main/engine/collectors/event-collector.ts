@@ -4,11 +4,10 @@
  */
 import type { EemsEvent } from '../../core/model.js';
 import type { HostPort } from '../../core/ports.js';
-import type { AbortableHost } from '../engine-types.js';
 
 /** New events of one server since its bookmark, and the next bookmark. */
 export async function collectServerEvents(host: HostPort, server: string, since: number, signal?: AbortSignal): Promise<{ events: EemsEvent[]; bookmark: number }> {
-  const events = (await (host as AbortableHost).events(server, since, { signal })).filter((e) => e.recordId > since);
+  const events = (await host.events(server, since, { signal })).filter((e) => e.recordId > since);
   events.sort((a, b) => a.recordId - b.recordId);
   return { events, bookmark: events.reduce((max, e) => Math.max(max, e.recordId), since) };
 }

@@ -11,7 +11,7 @@
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import type { EemsEvent, ServerState, StateDocument } from '../../core/model.js';
-import type { ActionStep, Clock, CollectRequest, HostPort, LogLocation, StepResult } from '../../core/ports.js';
+import type { ActionStep, Clock, CollectRequest, HostCallOptions, HostPort, LogLocation, StepResult } from '../../core/ports.js';
 import { parseStateDocument } from '../../core/parsers/state-document.js';
 import type { Settings } from '../settings/settings-schema.js';
 import { runProcess, type ProcessFailureKind } from './process-runner.js';
@@ -97,7 +97,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
     };
   };
 
-  const call = async (kind: ScriptKind, request: ScriptRequest): Promise<CallOutcome> => {
+  const call = async (kind: ScriptKind, request: ScriptRequest, signal?: AbortSignal): Promise<CallOutcome> => {
     const scriptPath = join(scriptsDir, SCRIPT_NAMES[kind]);
     if (!existsSync(scriptPath)) {
       return { ok: false, kind: 'missing-script', error: `The bundled script ${scriptPath} is missing, so nothing was run. Reinstall EEMS Watch.` };
@@ -109,6 +109,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
       stdin: serialiseRequest(request),
       timeoutMs: options.timeoutMs ?? settings.connection.callTimeoutSeconds * 1000,
       maxOutputBytes: options.maxOutputBytes,
+      signal,
       label: `${capitalise(LABELS[kind])} (${SCRIPT_NAMES[kind]})`,
       nextSteps: {
         timeout: 'Check that the servers answer PowerShell remoting (Test-WSMan <server>), then raise connection.callTimeoutSeconds if they are only slow.',
@@ -134,7 +135,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
   };
 
   return {
-    async collect(request: CollectRequest): Promise<StateDocument> {
+    async collect(request: CollectRequest, callOptions?: HostCallOptions): Promise<StateDocument> {
       const now = clock.now().toISOString();
       const refused: ServerState[] = [];
       const valid: string[] = [];
@@ -152,7 +153,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
           rewriteLocations: options.rewriteLocations ?? DEFAULT_REWRITE_LOCATIONS,
           auditDays: options.auditDays ?? 7,
         };
-        const outcome = await call('collect', request);
+        const outcome = await call('collect', request, callOptions?.signal);
         const scriptPath = join(scriptsDir, SCRIPT_NAMES.collect);
         doc = outcome.ok
           ? readCollectedState(outcome.result, valid, now, scriptPath)
@@ -161,7 +162,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
       return { ...doc, servers: [...doc.servers, ...refused] };
     },
 
-    async events(server: string, sinceRecordId: number): Promise<EemsEvent[]> {
+    async events(server: string, sinceRecordId: number, callOptions?: HostCallOptions): Promise<EemsEvent[]> {
       const checked = checkServerName(server);
       if (!checked.ok) throw new HostCallError(checked.error, 'refused');
       if (!Number.isSafeInteger(sinceRecordId) || sinceRecordId < 0) {
@@ -177,7 +178,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
         collector: forwarded ? computerNameFor(settings, settings.events.collector as string) : null,
         maxEvents: options.maxEvents ?? 1000,
       };
-      const outcome = await call('events', request);
+      const outcome = await call('events', request, callOptions?.signal);
       if (!outcome.ok) throw new HostCallError(`${checked.value}: ${outcome.error}`, outcome.kind);
       const events = readEvents(outcome.result, sinceRecordId);
       if (!events.ok) {
@@ -189,7 +190,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
       return events.events;
     },
 
-    async run(step: ActionStep): Promise<StepResult> {
+    async run(step: ActionStep, callOptions?: HostCallOptions): Promise<StepResult> {
       const checked = checkStep(step);
       if (!checked.ok) return { ok: false, changed: false, message: checked.error };
       const targets = checked.value.server ? [checked.value.server] : settings.servers.filter((s) => s.enabled).map((s) => s.name);
@@ -197,7 +198,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
       request.server = checked.value.server;
       request.computerName = checked.value.server ? computerNameFor(settings, checked.value.server) : null;
       request.step = checked.value;
-      const outcome = await call('run', request);
+      const outcome = await call('run', request, callOptions?.signal);
       if (!outcome.ok) return { ok: false, changed: false, message: `${outcome.error} Nothing more was run; check the server before retrying.` };
       const result = readStepResult(outcome.result);
       if (!result.ok) {

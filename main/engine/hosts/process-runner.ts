@@ -24,6 +24,8 @@ export interface RunProcessOptions {
   nextSteps?: Partial<Record<ProcessFailureKind, string>>;
   env?: NodeJS.ProcessEnv;
   cwd?: string;
+  /** Abandons the call: the process tree is killed as on a time-out, and the outcome says so. */
+  signal?: AbortSignal;
 }
 
 /** The program ran to the end with exit code 0. */
@@ -35,7 +37,7 @@ export interface ProcessSuccess {
   pid: number;
 }
 
-export type ProcessFailureKind = 'timeout' | 'output-too-large' | 'exit-code' | 'spawn-failed';
+export type ProcessFailureKind = 'timeout' | 'output-too-large' | 'exit-code' | 'spawn-failed' | 'aborted';
 
 /** Why the program gave no usable result. `stdout`/`stderr` hold what was read (at most the cap). */
 export interface ProcessFailure {
@@ -61,6 +63,7 @@ const GENERIC_NEXT_STEPS: Record<ProcessFailureKind, string> = {
   'output-too-large': 'Run it by hand to see what it prints.',
   'exit-code': 'Run it by hand to see the whole error.',
   'spawn-failed': 'Check that the path of the program is right and that it may be run.',
+  aborted: 'Nothing to do: the next poll asks again.',
 };
 
 /** Keeps the first `limit` bytes of a stream and counts the rest; never holds more than the cap. */
@@ -132,7 +135,7 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
   return new Promise((resolve) => {
     const out = new BoundedBuffer(limit);
     const err = new BoundedBuffer(limit);
-    let stopReason: 'timeout' | 'output-too-large' | null = null;
+    let stopReason: StopReason | null = null;
     let settled = false;
     let child: ChildProcess;
 
@@ -146,9 +149,10 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
       if (settled) return;
       settled = true;
       clearTimeout(timer);
+      options.signal?.removeEventListener('abort', onAbort);
       resolve(outcome);
     };
-    const stop = (reason: 'timeout' | 'output-too-large'): void => {
+    const stop = (reason: StopReason): void => {
       if (stopReason || settled) return;
       stopReason = reason;
       if (child.pid !== undefined) killProcessTree(child.pid);
@@ -172,6 +176,9 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
       return;
     }
     const timer = setTimeout(() => stop('timeout'), options.timeoutMs);
+    const onAbort = (): void => stop('aborted');
+    if (options.signal?.aborted) onAbort();
+    else options.signal?.addEventListener('abort', onAbort, { once: true });
 
     child.on('error', (error) => {
       if (child.pid === undefined) finish(spawnFailure(options, label, next('spawn-failed'), error));
@@ -198,8 +205,10 @@ export function runProcess(options: RunProcessOptions): Promise<ProcessOutcome> 
 }
 
 /** The sentence for a program that was stopped or ended with an error. */
+type StopReason = 'timeout' | 'output-too-large' | 'aborted';
+
 function describeEnd(
-  stopReason: 'timeout' | 'output-too-large' | null,
+  stopReason: StopReason | null,
   code: number | null,
   signal: NodeJS.Signals | null,
   label: string,
@@ -210,6 +219,9 @@ function describeEnd(
   if (stopReason === 'timeout') {
     const seconds = Math.round(timeoutMs / 100) / 10;
     return { kind: 'timeout', message: `${label} did not finish within ${seconds} seconds and was stopped, with every process it started.` };
+  }
+  if (stopReason === 'aborted') {
+    return { kind: 'aborted', message: `${label} was stopped because EEMS Watch is shutting down or gave up waiting; every process it started was ended.` };
   }
   if (stopReason === 'output-too-large') {
     const megabytes = Math.round((limit / (1024 * 1024)) * 10) / 10;
