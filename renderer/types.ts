@@ -18,6 +18,7 @@ export type {
   PlanView,
   ServerView,
   Settings,
+  SettingsUpdate,
   StepView,
 } from '../main/api/eems-api.js';
 export type { Alert, Diagnosis, OverallStatus, Severity, Verdict } from '../main/core/model.js';

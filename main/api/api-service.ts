@@ -10,7 +10,7 @@ import { verifyFeed } from '../core/feed/verify-feed.js';
 import type { Engine } from '../engine/engine-types.js';
 import type { JournalRecord } from '../engine/journal.js';
 import type { Settings } from '../engine/settings/settings-schema.js';
-import { parseApiCall, type ActionView, type AlertView, type ApiError, type ApiEvent, type ApiInput, type ApiMethod, type ApiOutputs, type ApiResult, type ApiService } from './eems-api.js';
+import { parseApiCall, type ActionView, type AlertView, type ApiError, type ApiEvent, type ApiInput, type ApiMethod, type ApiOutputs, type ApiResult, type ApiService, type SettingsUpdate } from './eems-api.js';
 import { exportServers, exportTimeline } from './export-data.js';
 import { createPlanRunner } from './plan-runner.js';
 import { buildDiagnostics, buildHeartbeat, buildOverview } from './views.js';
@@ -38,6 +38,30 @@ const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
 
 function toAlertView(a: AlertView): AlertView {
   return { id: a.id, kind: a.kind, severity: a.severity, server: a.server, mitigation: a.mitigation, title: a.title, body: a.body, diagnosis: a.diagnosis, time: a.time, acked: a.acked, ackedAt: a.ackedAt, snoozedUntil: a.snoozedUntil };
+}
+
+/**
+ * Settings the running engine cannot take, so a change to them waits for a restart: the host is
+ * opened with the connection (mode, lab folder, remoting URI, authentication, PowerShell path, and
+ * the PowerShell host's own call time-out), the knowledge-base override is loaded once, and
+ * start-at-login is registered when the app starts.
+ */
+const RESTART_ONLY = ['connection', 'knowledgeOverrideFile', 'startAtLogin'];
+
+const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
+
+/** Dotted paths of the leaves that differ between two settings documents (an array is one leaf). */
+function changedPaths(before: unknown, after: unknown, path = ''): string[] {
+  if (isRecord(before) && isRecord(after)) {
+    const keys = [...new Set([...Object.keys(before), ...Object.keys(after)])];
+    return keys.flatMap((key) => changedPaths(before[key], after[key], path ? `${path}.${key}` : key));
+  }
+  return JSON.stringify(before) === JSON.stringify(after) ? [] : [path];
+}
+
+/** The changed fields that only apply when EEMS Watch restarts. */
+export function restartRequiredFields(before: Settings, after: Settings): string[] {
+  return changedPaths(before, after).filter((p) => RESTART_ONLY.some((r) => p === r || p.startsWith(`${r}.`)));
 }
 
 /** Action records as the timeline shows them: a 'started' record only when its run never ended. */
@@ -168,10 +192,14 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
     },
     getSettings: async () => ok(deps.settings.get()),
     async updateSettings({ settings }) {
+      const before = deps.settings.get();
       const result = deps.settings.update(settings);
       if (!result.ok) return fail('bad-request', `The settings were not saved: ${result.error}.`);
+      // Saved first, then applied: a crash in between still starts with the new settings.
+      engine.applySettings(result.value);
       emit({ type: 'settings-changed' });
-      return ok(result.value);
+      const update: SettingsUpdate = { settings: result.value, restartRequired: restartRequiredFields(before, result.value) };
+      return ok(update);
     },
     async exportData({ what, format }) {
       if (what === 'servers') return ok(exportServers(await overview(), format));

@@ -221,7 +221,10 @@ export interface HeartbeatView {
   server: string;
   lastCycleAt: string | null;
   missed: number;
-  /** Oldest first; each day has 24 UTC hours. */
+  /**
+   * Oldest first; each day has 24 UTC hours. `cycles` is 1 when the hour held at least one fetch
+   * cycle, else 0: the engine keeps which hours held a cycle, not how many each held.
+   */
   days: { date: string; hours: { hour: number; cycles: number; state: HeartbeatCellState }[] }[];
 }
 
@@ -244,6 +247,16 @@ export interface FeedVerificationView {
   configs: { id: string; desc: string; actions: { type: string; scope: string; desc: string; value: string }[] }[];
 }
 
+/**
+ * What updateSettings resolves to: the saved settings, and which of the changed fields take effect
+ * only when EEMS Watch restarts (dotted paths such as "connection.mode"). Every other change
+ * (servers, polling, alert rules, notifications) was applied to the running engine at once.
+ */
+export interface SettingsUpdate {
+  settings: Settings;
+  restartRequired: string[];
+}
+
 export interface ExportFile {
   filename: string;
   mime: string;
@@ -264,7 +277,7 @@ export interface ApiOutputs {
   getDiagnostics: DiagnosticsView;
   verifyFeed: FeedVerificationView;
   getSettings: Settings;
-  updateSettings: Settings;
+  updateSettings: SettingsUpdate;
   exportData: ExportFile;
 }
 

@@ -93,11 +93,10 @@ const HOUR_MS = 3_600_000;
 const DAY_MS = 24 * HOUR_MS;
 
 /**
- * One server's last `days` days as 24 cells each. The snapshot gives per day the cycle count and
- * the missing hours (hours wholly covered by the log with no cycle); hours not missing and past
- * are seen, except the earliest ones of the first day when the count says fewer cycles ran than
- * such hours (the log started that day): those are "no data". An approximation when a service
- * restart fetched twice in one hour; the engine does not expose its per-hour bitmask.
+ * One server's last `days` days as 24 cells each, exact from the engine's per-hour record: an hour
+ * in `hours` held a cycle (seen), an hour in `missingHours` lay wholly within the log and held none
+ * (missed); any other hour is "not yet" when it has not ended, else "no data" (before the first
+ * log line, or a day the engine has no record of).
  */
 export function buildHeartbeat(s: ServerSnapshot, now: Date, days: number): HeartbeatView {
   const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
@@ -108,18 +107,14 @@ export function buildHeartbeat(s: ServerSnapshot, now: Date, days: number): Hear
     const dayStart = today - i * DAY_MS;
     const date = new Date(dayStart).toISOString().slice(0, 10);
     const record = byDate.get(date);
+    const seen = new Set(record?.hours ?? []);
     const missing = new Set(record?.missingHours ?? []);
-    const past = Array.from({ length: 24 }, (_, h) => dayStart + (h + 1) * HOUR_MS <= now.getTime());
-    const candidates = past.map((p, h) => p && !missing.has(h)).filter(Boolean).length;
-    let unseen = record ? Math.max(0, candidates - record.cycles) : candidates;
     const hours = Array.from({ length: 24 }, (_, h) => {
       let state: HeartbeatCellState;
-      if (missing.has(h)) state = 'missed';
-      else if (!past[h]) state = 'future';
-      else if (unseen > 0) {
-        unseen -= 1;
-        state = 'no-data';
-      } else state = 'ok';
+      if (seen.has(h)) state = 'ok';
+      else if (missing.has(h)) state = 'missed';
+      else if (dayStart + (h + 1) * HOUR_MS > now.getTime()) state = 'future';
+      else state = 'no-data';
       if (state === 'missed') missed += 1;
       return { hour: h, cycles: state === 'ok' ? 1 : 0, state };
     });

@@ -1,6 +1,7 @@
 /**
  * The Heartbeat view: per server, the last 7 days as a picture of 24 hourly cells a day (CSS
- * grid), each cell one EEMS fetch cycle: seen, missed, or not yet due. Hours are UTC.
+ * grid), each cell one hour of EEMS fetch cycles, exactly as the engine recorded it: cycle seen,
+ * missed (the log covers the hour and it held none), no data, or not yet over. Hours are UTC.
  */
 import { age, html, setHtml } from '../dom.js';
 import type { View } from '../app-context.js';
@@ -14,7 +15,10 @@ function grid(server: HeartbeatView): ReturnType<typeof html> {
 <figcaption><strong>${server.server}</strong> · last cycle ${age(server.lastCycleAt)} · <span class="${server.missed > 0 ? 'missed-count' : ''}">${server.missed} missed</span></figcaption>
 <div class="hb-grid" role="img" aria-label="${`${server.server}: ${server.missed} missed hourly cycles in ${server.days.length} days`}">
 <span class="hb-day"></span>${hours}
-${server.days.map((day) => html`<span class="hb-day">${day.date.slice(5)}</span>${day.hours.map((cell) => html`<span class="hb-cell hb-${cell.state}" title="${`${day.date} ${String(cell.hour).padStart(2, '0')}:00 UTC: ${STATE_WORDS[cell.state]}${cell.cycles > 1 ? ` (${cell.cycles})` : ''}`}"></span>`)}`)}
+${server.days.map((day) => html`<span class="hb-day">${day.date.slice(5)}</span>${day.hours.map((cell) => {
+    const hour = `${day.date}T${String(cell.hour).padStart(2, '0')}`;
+    return html`<span class="hb-cell hb-${cell.state}" data-hour="${hour}" title="${`${day.date} ${String(cell.hour).padStart(2, '0')}:00 UTC: ${STATE_WORDS[cell.state]}`}"></span>`;
+  })}`)}
 </div></figure>`;
 }
 

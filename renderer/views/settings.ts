@@ -1,11 +1,13 @@
 /**
  * The Settings view: servers, connection (local shell or remoting URI), poll intervals,
  * notification preferences with quiet hours, the knowledge-base override file. The main side
- * validates (parseSettings); its message names the field at fault and is shown as is.
+ * validates (parseSettings); its message names the field at fault and is shown as is. A save
+ * applies at once, except the fields updateSettings names as waiting for a restart (connection,
+ * knowledge-base override).
  */
 import { html, setHtml } from '../dom.js';
 import type { View } from '../app-context.js';
-import type { Settings } from '../types.js';
+import type { Settings, SettingsUpdate } from '../types.js';
 
 let current: Settings | null = null;
 
@@ -25,7 +27,7 @@ function form(s: Settings): ReturnType<typeof html> {
   const servers = s.servers.map((e) => [e.name, e.fqdn ?? ''].join(' ').trim()).join('\n');
   return html`<form class="settings" data-role="settings" novalidate>
 <fieldset><legend>Servers</legend><label>One per line: NAME [FQDN]<textarea name="servers" rows="5" spellcheck="false">${servers}</textarea></label></fieldset>
-<fieldset><legend>Connection</legend>${choice('Mode', 'connection.mode', s.connection.mode, ['lab', 'local', 'remote'])}
+<fieldset><legend>Connection</legend><p class="sub">Connection changes take effect when EEMS Watch restarts; everything else on this page applies as soon as it is saved.</p>${choice('Mode', 'connection.mode', s.connection.mode, ['lab', 'local', 'remote'])}
 ${field('Remoting URI ({server} is replaced)', 'connection.remoteUri', s.connection.remoteUri)}
 ${choice('Authentication', 'connection.authentication', s.connection.authentication, ['Kerberos', 'Negotiate', 'Default'])}</fieldset>
 <fieldset><legend>Polling</legend>${field('State every (minutes)', 'poll.stateMinutes', s.poll.stateMinutes, { type: 'number', min: 1, max: 1440 })}
@@ -35,8 +37,9 @@ ${field('Fetch errors before an alert', 'alerts.fetchErrorThreshold', s.alerts.f
 <fieldset><legend>Notifications</legend>${check('Desktop notifications', 'notifications.enabled', s.notifications.enabled)}
 ${choice('At least', 'notifications.minSeverity', s.notifications.minSeverity, ['info', 'warning', 'critical'])}
 ${check('Quiet hours', 'notifications.quietHours.enabled', s.notifications.quietHours.enabled)}
-${field('from', 'notifications.quietHours.start', s.notifications.quietHours.start, { type: 'time' })} ${field('to', 'notifications.quietHours.end', s.notifications.quietHours.end, { type: 'time' })}</fieldset>
-<fieldset><legend>Knowledge base</legend>${field('Override file (path on the machine running EEMS Watch)', 'knowledgeOverrideFile', s.knowledgeOverrideFile ?? '')}</fieldset>
+${field('from', 'notifications.quietHours.start', s.notifications.quietHours.start, { type: 'time' })} ${field('to', 'notifications.quietHours.end', s.notifications.quietHours.end, { type: 'time' })}
+<p class="sub" data-role="quiet-hours-note">Quiet hours hold info and warning notifications only: critical alerts (a server EEMS cannot protect) still notify during quiet hours. Held alerts stay in the timeline.</p></fieldset>
+<fieldset><legend>Knowledge base</legend>${field('Override file (path on the machine running EEMS Watch)', 'knowledgeOverrideFile', s.knowledgeOverrideFile ?? '')}<p class="sub">A new override file is read when EEMS Watch restarts.</p></fieldset>
 <div class="form-buttons"><button type="submit" class="primary">Save settings</button> <span data-role="settings-message" role="status" aria-live="polite"></span></div></form>`;
 }
 
@@ -65,6 +68,12 @@ function readForm(formEl: HTMLFormElement, base: Settings): Record<string, unkno
   return next;
 }
 
+/** What a save did: applied at once, or which changed fields wait for a restart. */
+function savedText(update: SettingsUpdate): string {
+  if (update.restartRequired.length === 0) return 'Saved and applied.';
+  return `Saved. Applied now, except ${update.restartRequired.join(', ')}: ${update.restartRequired.length === 1 ? 'it takes' : 'they take'} effect when EEMS Watch restarts.`;
+}
+
 /** The Settings view. */
 export const settingsView: View = {
   name: 'settings',
@@ -83,8 +92,8 @@ export const settingsView: View = {
       void ctx.api.call('updateSettings', { settings: readForm(formEl, current) }).then((result) => {
         if (!message) return;
         if (result.ok) {
-          current = result.value;
-          message.textContent = 'Saved. Connection, server and poll changes take effect when EEMS Watch restarts.';
+          current = result.value.settings;
+          message.textContent = savedText(result.value);
           message.className = 'saved';
         } else {
           message.textContent = result.error.message;

@@ -153,6 +153,8 @@ test('export: the servers view as CSV and the timeline as JSON are downloaded', 
 test('heartbeat grids and settings (a bad value is refused with the field named)', async () => {
   const { page } = browser;
   // EX02's service stops and three hours pass: three hourly cycles are missed.
+  const stoppedAt = Math.floor(Date.parse(summarizeLab(stack.labDir).now) / 3_600_000) * 3_600_000;
+  const cell = (server: string, ms: number) => `figure.heartbeat[data-server="${server}"] .hb-cell[data-hour="${new Date(ms).toISOString().slice(0, 13)}"]`;
   await setLabFault(stack.labDir, 'EX02', { kind: 'service-stopped' });
   await advanceLab(stack.labDir, 3);
   await stack.running.engine.pollNow();
@@ -161,6 +163,11 @@ test('heartbeat grids and settings (a bad value is refused with the field named)
   assert.equal(await page.locator('figure.heartbeat[data-server="EX01"] .hb-missed').count(), 0);
   assert.ok(Number(await page.locator('figure.heartbeat[data-server="EX02"]').getAttribute('data-missed')) >= 2, 'EX02 (service stopped) misses cycles');
   assert.ok((await page.locator('figure.heartbeat[data-server="EX02"] .hb-missed').count()) >= 2);
+  // Exact cells: the hour before the stop held a cycle, the first hour with the service stopped held none.
+  assert.match((await page.locator(cell('EX02', stoppedAt - 3_600_000)).getAttribute('class')) ?? '', /\bhb-ok\b/);
+  assert.match((await page.locator(cell('EX02', stoppedAt)).getAttribute('class')) ?? '', /\bhb-missed\b/);
+  assert.match(await page.locator(cell('EX02', stoppedAt)).getAttribute('title') ?? '', /MISSED/);
+  assert.match((await page.locator(cell('EX01', stoppedAt)).getAttribute('class')) ?? '', /\bhb-ok\b/, 'EX01 kept fetching that hour');
   await screenshotBoth(page, 'heartbeat');
   await openView('settings');
   await page.fill('input[name="poll.stateMinutes"]', '0');
@@ -170,6 +177,12 @@ test('heartbeat grids and settings (a bad value is refused with the field named)
   await page.fill('input[name="poll.stateMinutes"]', '10');
   await page.click('form[data-role="settings"] button[type="submit"]');
   await page.waitForSelector('[data-role="settings-message"].saved');
+  assert.equal(await page.locator('[data-role="settings-message"]').innerText(), 'Saved and applied.', 'a poll interval applies without a restart');
+  assert.match(await page.locator('[data-role="quiet-hours-note"]').innerText(), /critical alerts .*still notify during quiet hours/i);
+  await page.fill('input[name="connection.remoteUri"]', 'http://{server}/PowerShell-Proxy/');
+  await page.click('form[data-role="settings"] button[type="submit"]');
+  await page.waitForFunction(() => /connection\.remoteUri/.test(document.querySelector('[data-role="settings-message"]')?.textContent ?? ''));
+  assert.match(await page.locator('[data-role="settings-message"]').innerText(), /except connection\.remoteUri: it takes effect when EEMS Watch restarts/);
   await screenshotBoth(page, 'settings');
 });
 
