@@ -29,7 +29,7 @@ export interface ServeOptions {
   dataDir?: string;
   /** Hours the demo lab is advanced when it is created (default 48). */
   demoHours?: number;
-  /** Desktop notifications through node-notifier (default: as the settings say). */
+  /** false: no desktop notifications at all (tests). Otherwise node-notifier, and the settings' notification policy decides, live. */
   notifications?: boolean;
   /** In lab mode, let one lab hour pass every this many real seconds (default 3600; 0: never). */
   labHourSeconds?: number;
@@ -84,8 +84,9 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   if (options.config && settingsPort.get().connection.mode === 'lab' && !settingsPort.get().connection.labDir) {
     throw new Error(`The config file ${options.config} has connection.mode "lab" but no connection.labDir. Add the lab folder, or use --lab DIR.`);
   }
-  const wantNotify = options.notifications ?? settingsPort.get().notifications.enabled;
-  const notifier: NotifierPort | null = wantNotify ? createNodeNotifier() : null;
+  // The notifier always exists; whether a notification goes out is the policy's call (settings.notifications),
+  // so turning notifications on in Settings works without a restart.
+  const notifier: NotifierPort | null = options.notifications === false ? null : createNodeNotifier();
   const runtime = await createEemsRuntime({
     settings: settingsPort,
     dataDir,
