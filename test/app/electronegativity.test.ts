@@ -52,8 +52,9 @@ function scan(): Finding[] {
     const cli = join(require.resolve('@doyensec/electronegativity/package.json'), '..', 'dist', 'index.js');
     const result = spawnSync(
       process.execPath,
-      // The offline shim keeps the tool from reaching for the internet (translations, Electron releases).
-      ['--require', join(projectRoot, 'test', 'support', 'offline.cjs'), cli, '-i', input, '-r', '-o', out, '-v', 'false', '-e', '45.5.0', '-x', 'AvailableSecurityFixesGlobalCheck'],
+      // The offline shim keeps the tool from reaching for the internet (translations, Electron releases);
+      // serial-writes keeps its two concurrent writes of the CSV report from garbling it.
+      ['--require', join(projectRoot, 'test', 'support', 'offline.cjs'), '--require', join(projectRoot, 'test', 'support', 'serial-writes.cjs'), cli, '-i', input, '-r', '-o', out, '-v', 'false', '-e', '45.5.0', '-x', 'AvailableSecurityFixesGlobalCheck'],
       { cwd: projectRoot, encoding: 'utf8', timeout: 120_000 },
     );
     assert.equal(result.status, 0, `electronegativity failed: ${result.stderr}`);
