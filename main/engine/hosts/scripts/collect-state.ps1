@@ -21,9 +21,19 @@ $onServer = {
     $out = @{ ExSetupVersion = $null; Service = $null; AppPools = @(); Services = @(); RewriteRules = @() }
 
     # ExSetup.exe's FileVersion is the only source of the SU level (AdminDisplayVersion shows the CU).
-    try { $out.ExSetupVersion = [string](Get-Command ExSetup.exe).FileVersionInfo.FileVersion } catch {
-        $exsetup = Join-Path ([string]$env:ExchangeInstallPath) 'bin\ExSetup.exe'
-        if (Test-Path -LiteralPath $exsetup) { $out.ExSetupVersion = [string](Get-Item -LiteralPath $exsetup).VersionInfo.FileVersion }
+    # Setup puts its Bin folder on PATH; else the install path from the environment or the registry.
+    # Missing stays $null (the CU from AdminDisplayVersion is then all that is known).
+    $command = Get-Command ExSetup.exe -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
+    if ($command) { $out.ExSetupVersion = [string]$command.FileVersionInfo.FileVersion }
+    if (-not $out.ExSetupVersion) {
+        $roots = @([string]$env:ExchangeInstallPath)
+        $setupKey = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15\Setup' -ErrorAction SilentlyContinue
+        if ($setupKey) { $roots += [string]$setupKey.MsiInstallPath }
+        foreach ($root in $roots) {
+            if (-not $root) { continue }
+            $exsetup = Join-Path $root 'Bin\ExSetup.exe'
+            if (Test-Path -LiteralPath $exsetup) { $out.ExSetupVersion = [string](Get-Item -LiteralPath $exsetup).VersionInfo.FileVersion; break }
+        }
     }
 
     $em = Get-Service -Name 'MSExchangeMitigation' -ErrorAction SilentlyContinue
@@ -35,7 +45,9 @@ $onServer = {
 
     Import-Module WebAdministration
     foreach ($name in $AppPools) {
-        $pool = Get-WebAppPoolState -Name $name -ErrorAction SilentlyContinue
+        # A pool that does not exist is left out (try: whether the error is terminating is not documented).
+        $pool = $null
+        try { $pool = Get-WebAppPoolState -Name $name -ErrorAction SilentlyContinue } catch { }
         if ($pool) { $out.AppPools += @{ Name = $name; State = [string]$pool.Value } }
     }
 
@@ -57,7 +69,8 @@ $onServer = {
             }
         }
     }
-    $apphost = [xml](Get-Content -LiteralPath (Join-Path $env:windir 'System32\inetsrv\config\applicationHost.config') -Raw)
+    # -Encoding UTF8: IIS writes UTF-8, and 5.1 would read a file without a BOM as ANSI.
+    $apphost = [xml](Get-Content -LiteralPath (Join-Path $env:windir 'System32\inetsrv\config\applicationHost.config') -Raw -Encoding UTF8)
     $out.RewriteRules += @(Find-EemsRules $apphost.DocumentElement 'Server' 'applicationHost.config')
     foreach ($location in @($apphost.SelectNodes('/configuration/location'))) {
         $path = [string]$location.GetAttribute('path')
@@ -66,11 +79,13 @@ $onServer = {
     }
     $seen = @{}
     foreach ($location in $Locations) {
-        $file = Get-WebConfigFile -PSPath ('IIS:\Sites\' + ($location -replace '/', '\')) -ErrorAction SilentlyContinue
+        # A location this server does not have (no such vDir) is skipped, not an error.
+        $file = $null
+        try { $file = Get-WebConfigFile -PSPath ('IIS:\Sites\' + ($location -replace '/', '\')) -ErrorAction SilentlyContinue } catch { }
         # Get-WebConfigFile names the closest web.config: a vDir without its own repeats its parent's.
         if (-not $file -or -not (Test-Path -LiteralPath $file.FullName) -or $seen.ContainsKey($file.FullName)) { continue }
         $seen[$file.FullName] = $true
-        $config = [xml](Get-Content -LiteralPath $file.FullName -Raw)
+        $config = [xml](Get-Content -LiteralPath $file.FullName -Raw -Encoding UTF8)
         $out.RewriteRules += @(Find-EemsRules $config.DocumentElement $location 'web.config')
     }
     return $out
@@ -80,14 +95,14 @@ function Get-EemsAuditEntries([int]$Days) {
     $list = New-Object System.Collections.ArrayList
     if ($Days -le 0) { return , $list }
     try {
-        $entries = Search-AdminAuditLog -Cmdlets Set-OrganizationConfig, Set-ExchangeServer -Parameters MitigationsEnabled, MitigationsBlocked -StartDate (Get-Date).AddDays(-$Days) -EndDate (Get-Date)
+        $entries = Search-AdminAuditLog -Cmdlets 'Set-OrganizationConfig', 'Set-ExchangeServer' -Parameters 'MitigationsEnabled', 'MitigationsBlocked' -StartDate (Get-Date).AddDays(-$Days) -EndDate (Get-Date) -ErrorAction Stop
         foreach ($entry in @($entries)) {
             if (-not $entry) { continue }
             $parameters = @{}
             foreach ($p in @($entry.CmdletParameters)) { if ($p) { $parameters[[string]$p.Name] = [string]$p.Value } }
             [void]$list.Add([ordered]@{
                     Caller = [string]$entry.Caller; CmdletName = [string]$entry.CmdletName; ObjectModified = [string]$entry.ObjectModified
-                    Parameters = $parameters; RunDate = ([datetime]$entry.RunDate).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")
+                    Parameters = $parameters; RunDate = [string](Format-EemsUtcTime $entry.RunDate)
                 })
         }
     } catch {
@@ -100,10 +115,11 @@ function Get-EemsServerState([string]$Name, $Options, $Audit) {
     $state = [ordered]@{ Name = $Name; MitigationsApplied = @(); MitigationsBlocked = @(); RewriteRules = @(); AppPools = @(); Services = @(); Error = $null }
     try {
         $null = Assert-EemsName $Name $script:ServerNamePattern 'server name'
-        $server = Get-ExchangeServer -Identity $Name
+        $server = Get-ExchangeServer -Identity $Name -ErrorAction Stop
         $state.Name = [string]$server.Name
         $state.Fqdn = [string]$server.Fqdn
-        $state.AdminDisplayVersion = [string]$server.AdminDisplayVersion
+        # A ServerVersion locally, its deserialised form over remoting: both give "Version 15.2 (Build 1748.10)".
+        $state.AdminDisplayVersion = if ($null -eq $server.AdminDisplayVersion) { $null } else { $server.AdminDisplayVersion.ToString() }
         $state.MitigationsEnabled = if ($null -eq $server.MitigationsEnabled) { $null } else { [bool]$server.MitigationsEnabled }
         $state.MitigationsApplied = ConvertTo-EemsStringList $server.MitigationsApplied
         $state.MitigationsBlocked = ConvertTo-EemsStringList $server.MitigationsBlocked
@@ -136,12 +152,12 @@ $session = $null
 try {
     $request = Read-EemsRequest
     $session = Connect-EemsExchange $request
-    $org = Get-OrganizationConfig
+    $org = Get-OrganizationConfig -ErrorAction Stop
     $audit = Get-EemsAuditEntries ([int]$request.options.auditDays)
     $servers = New-Object System.Collections.ArrayList
     foreach ($name in @($request.servers)) { [void]$servers.Add((Get-EemsServerState ([string]$name) $request.options $audit)) }
     $result = [ordered]@{
-        collectedAt  = (Get-Date).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'")
+        collectedAt  = Format-EemsUtcTime (Get-Date)
         organization = @{ MitigationsEnabled = $(if ($null -eq $org.MitigationsEnabled) { $null } else { [bool]$org.MitigationsEnabled }) }
         servers      = $servers
     }
@@ -151,3 +167,4 @@ try {
 } finally {
     Disconnect-EemsExchange $session
 }
+exit $script:EemsExitCode

@@ -8,12 +8,29 @@
 # {"ok":true,"result":...} or {"ok":false,"error":"<sentence>"}.
 
 $ErrorActionPreference = 'Stop'
-$ProgressPreference = 'SilentlyContinue'
-$WarningPreference = 'SilentlyContinue'
-$VerbosePreference = 'SilentlyContinue'
-$InformationPreference = 'SilentlyContinue'
-# The host sends pure ASCII; the answer goes out as UTF-8 without a BOM.
-[Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false
+# Global too: implicitly remoted Exchange cmdlets are functions of a module, and module functions read
+# preference variables from the global scope, not from this script's. A WARNING written there would
+# otherwise land on stdout before the envelope. (ErrorAction is passed explicitly to those cmdlets.)
+foreach ($scope in @('Script', 'Global')) {
+    Set-Variable -Scope $scope -Name ProgressPreference -Value 'SilentlyContinue'
+    Set-Variable -Scope $scope -Name WarningPreference -Value 'SilentlyContinue'
+    Set-Variable -Scope $scope -Name VerbosePreference -Value 'SilentlyContinue'
+    Set-Variable -Scope $scope -Name InformationPreference -Value 'SilentlyContinue'
+}
+# Windows PowerShell 5.1 gives System.Array an ETS Count property, and ConvertTo-Json then writes an
+# array that travelled the pipeline wrapped in a PSObject as {"value":[..],"Count":n}. Without the
+# type data, arrays serialise as arrays (.Count still works: it is intrinsic since PowerShell 3).
+try { Remove-TypeData -TypeName System.Array -ErrorAction SilentlyContinue } catch { }
+# The envelope itself is pure ASCII (Write-EemsEnvelope escapes the rest), so its bytes do not depend
+# on the code page; this only helps stray text. It fails when the process has no console: ignored.
+try { [Console]::OutputEncoding = New-Object System.Text.UTF8Encoding $false } catch { }
+# 0 when the envelope says ok, 1 when it carries an error (the host reads the envelope either way).
+$script:EemsExitCode = 0
+# Connection attempts give up after this long, so one server that is down cannot use up the host's
+# whole call time-out (connection.callTimeoutSeconds) before the others are read.
+$script:EemsSessionOption = New-PSSessionOption -OpenTimeout 20000
+# The only Exchange cmdlets the scripts call; importing only these keeps Import-PSSession fast.
+$script:EemsExchangeCommands = @('Get-ExchangeServer', 'Set-ExchangeServer', 'Get-OrganizationConfig', 'Set-OrganizationConfig', 'Search-AdminAuditLog')
 
 # Same patterns as the host checks (settings-schema.ts, host-request.ts): checked again here so the
 # scripts stay safe even when started by hand.
@@ -28,7 +45,19 @@ function Read-EemsRequest {
 }
 
 function Write-EemsEnvelope([hashtable]$Envelope) {
-    [Console]::Out.WriteLine((ConvertTo-Json -InputObject $Envelope -Depth 8 -Compress))
+    if ($Envelope.ok -ne $true) { $script:EemsExitCode = 1 }
+    # Depth 20: ConvertTo-Json in 5.1 silently turns anything deeper than -Depth into its ToString().
+    $json = ConvertTo-Json -InputObject $Envelope -Depth 20 -Compress
+    # Every non-ASCII character as a \uXXXX escape: valid JSON, and the same bytes in any code page.
+    $json = [regex]::Replace($json, '[^\u0000-\u007F]', [System.Text.RegularExpressions.MatchEvaluator] { param($m) '\u{0:x4}' -f [int][char]$m.Value })
+    [Console]::Out.WriteLine($json)
+}
+
+# A time as the contracts write it ("2026-11-27T10:00:00Z"). The invariant culture matters: in a
+# custom format ':' is the culture's time separator, and a region set to '.' would make it unreadable.
+function Format-EemsUtcTime($Time) {
+    if ($null -eq $Time) { return $null }
+    return ([datetime]$Time).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
 }
 
 function Assert-EemsName([string]$Value, [string]$Pattern, [string]$What) {
@@ -43,8 +72,14 @@ function Connect-EemsExchange($Request) {
         $failures = @()
         foreach ($uri in @($Request.connectionUris)) {
             try {
-                $session = New-PSSession -ConfigurationName Microsoft.Exchange -ConnectionUri ([string]$uri) -Authentication ([string]$Request.authentication)
-                Import-Module (Import-PSSession -Session $session -DisableNameChecking -AllowClobber) -Global -DisableNameChecking | Out-Null
+                $session = New-PSSession -ConfigurationName Microsoft.Exchange -ConnectionUri ([string]$uri) -Authentication ([string]$Request.authentication) -SessionOption $script:EemsSessionOption -ErrorAction Stop
+                try {
+                    $module = Import-PSSession -Session $session -CommandName $script:EemsExchangeCommands -DisableNameChecking -AllowClobber -ErrorAction Stop
+                    Import-Module $module -Global -DisableNameChecking -ErrorAction Stop | Out-Null
+                } catch {
+                    Remove-PSSession -Session $session -ErrorAction SilentlyContinue
+                    throw
+                }
                 return $session
             } catch {
                 $failures += "$uri ($($_.Exception.Message))"
@@ -53,7 +88,8 @@ function Connect-EemsExchange($Request) {
         throw "No Exchange PowerShell session could be opened: $($failures -join '; '). Check connection.remoteUri and that Kerberos works from this computer (Test-WSMan)."
     }
     if (-not (Get-Command Get-ExchangeServer -ErrorAction SilentlyContinue)) {
-        Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn
+        # The snap-in bypasses RBAC; run the scripts as an Exchange administrator.
+        Add-PSSnapin Microsoft.Exchange.Management.PowerShell.SnapIn -ErrorAction Stop
     }
     return $null
 }
@@ -65,7 +101,7 @@ function Disconnect-EemsExchange($Session) {
 # Run a fixed script block on a server over WinRM, with data passed only through -ArgumentList.
 function Invoke-EemsOnServer([string]$ComputerName, [scriptblock]$ScriptBlock, [object[]]$ArgumentList = @()) {
     $computer = Assert-EemsName $ComputerName $script:ComputerNamePattern 'computer name'
-    return Invoke-Command -ComputerName $computer -ScriptBlock $ScriptBlock -ArgumentList $ArgumentList
+    return Invoke-Command -ComputerName $computer -ScriptBlock $ScriptBlock -ArgumentList $ArgumentList -SessionOption $script:EemsSessionOption -ErrorAction Stop
 }
 
 # Strings, with null, missing and empty all read as an empty list (eems-domain.md section 8).

@@ -37,7 +37,8 @@ $onComputer = {
     foreach ($e in ($found | Sort-Object RecordId)) {
         @{
             recordId = [long]$e.RecordId; eventId = [int]$e.Id; level = [int]$e.Level
-            time = $e.TimeCreated.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'")
+            # Invariant culture: in a custom format ':' is the culture's time separator.
+            time = $e.TimeCreated.ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss.fff'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
             machine = [string]$e.MachineName; provider = [string]$e.ProviderName; message = [string]$e.Message
             data = [string[]]@($e.Properties | Where-Object { $null -ne $_ } | ForEach-Object { [string]$_.Value })
         }
@@ -72,3 +73,4 @@ try {
 } catch {
     Write-EemsEnvelope @{ ok = $false; error = "The events could not be read: $($_.Exception.Message) Check that Test-WSMan works for the server and that you may read its Application log." }
 }
+exit $script:EemsExitCode

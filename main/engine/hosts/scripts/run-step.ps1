@@ -23,7 +23,8 @@ $onServer = {
     $ErrorActionPreference = 'Stop'
     function Get-ConfigPath {
         if ($ConfigFile -eq 'applicationHost.config') { return (Join-Path $env:windir 'System32\inetsrv\config\applicationHost.config') }
-        return (Get-WebConfigFile -PSPath ('IIS:\Sites\' + ($Location -replace '/', '\'))).FullName
+        if ($Location -eq '' -or $Location -eq 'Server') { throw 'A web.config step needs the site or vDir (args.location); nothing was run.' }
+        return (Get-WebConfigFile -PSPath ('IIS:\Sites\' + ($Location -replace '/', '\')) -ErrorAction Stop).FullName
     }
     # Looks in the file itself: the merged IIS view also shows inherited rules, and removing one of
     # those at a child level would add a <remove> element instead of deleting the rule.
@@ -33,7 +34,9 @@ $onServer = {
             'outbound' { @('system.webServer/rewrite/outboundRules/rule') }
             'precondition' { @('system.webServer/rewrite/outboundRules/preConditions/preCondition') }
         }
-        $xml = [xml](Get-Content -LiteralPath $File -Raw)
+        if (-not (Test-Path -LiteralPath $File)) { return $null }
+        # -Encoding UTF8: IIS writes UTF-8, and 5.1 would read a file without a BOM as ANSI.
+        $xml = [xml](Get-Content -LiteralPath $File -Raw -Encoding UTF8)
         # A list, not a bare node: a lone XmlElement in foreach would be walked child by child.
         $roots = New-Object System.Collections.ArrayList
         if ($ConfigFile -eq 'applicationHost.config' -and $Location -ne 'Server' -and $Location -ne '') {
@@ -52,8 +55,9 @@ $onServer = {
         'backup-config' {
             Import-Module WebAdministration
             $file = Get-ConfigPath
-            $backup = '{0}.{1}.bak' -f $file, (Get-Date).ToString('yyyyMMdd-HHmmss')
-            Copy-Item -LiteralPath $file -Destination $backup
+            if (-not (Test-Path -LiteralPath $file)) { return @{ ok = $true; changed = $false; message = "There is no $file, so there is nothing to back up (and no rule in it to remove)." } }
+            $backup = '{0}.{1}.bak' -f $file, (Get-Date).ToString('yyyyMMdd-HHmmss-fff', [System.Globalization.CultureInfo]::InvariantCulture)
+            Copy-Item -LiteralPath $file -Destination $backup -ErrorAction Stop
             return @{ ok = $true; changed = $true; message = "Copied $file to $backup."; backupPath = $backup }
         }
         'remove-rewrite-rule' {
@@ -72,16 +76,24 @@ $onServer = {
             Import-Module WebAdministration
             if ((Get-WebAppPoolState -Name $Name).Value -eq 'Started') { return @{ ok = $true; changed = $false; message = "The app pool $Name already runs." } }
             Start-WebAppPool -Name $Name
+            # Start-WebAppPool returns at once; "Starting" is fine, "Stopped" means WAS refused it.
+            $state = [string](Get-WebAppPoolState -Name $Name).Value
+            if ($state -ne 'Started' -and $state -ne 'Starting') { throw "The app pool $Name is $state after Start-WebAppPool. Check the System log for WAS events." }
             return @{ ok = $true; changed = $true; message = "Started the app pool $Name." }
         }
         'start-service' {
-            $service = Get-Service -Name $Name
-            if ([string]$service.Status -eq 'Running') { return @{ ok = $true; changed = $false; message = "The service $Name already runs." } }
+            $service = Get-Service -Name $Name -ErrorAction Stop
             # A service mitigation disables the service; the plan says which start type to restore
-            # (INFERRED: Automatic is what Exchange services use, so that is the fallback).
-            if ($StartType -and [string]$service.StartType -ne $StartType) { Set-Service -Name $Name -StartupType $StartType }
-            elseif ([string]$service.StartType -eq 'Disabled') { Set-Service -Name $Name -StartupType Automatic }
-            Start-Service -Name $Name
+            # (INFERRED: Automatic is what Exchange services use, so that is the fallback). A running
+            # service left Disabled would not come back after a reboot, so the start type is fixed first.
+            $changed = $false
+            $wantedType = if ($StartType) { $StartType } elseif ([string]$service.StartType -eq 'Disabled') { 'Automatic' } else { '' }
+            if ($wantedType -and [string]$service.StartType -ne $wantedType) { Set-Service -Name $Name -StartupType $wantedType -ErrorAction Stop; $changed = $true }
+            if ([string]$service.Status -eq 'Running') {
+                $note = if ($changed) { " Its start type is now $wantedType." } else { '' }
+                return @{ ok = $true; changed = $changed; message = "The service $Name already runs.$note" }
+            }
+            Start-Service -Name $Name -ErrorAction Stop
             return @{ ok = $true; changed = $true; message = "Started the service $Name." }
         }
     }
@@ -93,18 +105,18 @@ function Invoke-EemsExchangeStep($Step) {
     if ($kind -eq 'verify' -and -not $Step.server) {
         $expected = $Step.args.orgMitigationsEnabled
         if (-not ($expected -is [bool])) { throw 'args.orgMitigationsEnabled must be true or false.' }
-        $actual = (Get-OrganizationConfig).MitigationsEnabled
+        $actual = (Get-OrganizationConfig -ErrorAction Stop).MitigationsEnabled
         if ($actual -ne $expected) { return @{ ok = $false; changed = $false; message = "The organisation's MitigationsEnabled is $actual, not $expected. Run the plan again." } }
         return @{ ok = $true; changed = $false; message = "The organisation's MitigationsEnabled is $actual, as expected." }
     }
     if ($kind -eq 'set-org-mitigations-enabled') {
         if (-not ($Step.args.enabled -is [bool])) { throw 'args.enabled must be true or false.' }
-        if ((Get-OrganizationConfig).MitigationsEnabled -eq $Step.args.enabled) { return @{ ok = $true; changed = $false; message = "The organisation's MitigationsEnabled is already $($Step.args.enabled)." } }
-        Set-OrganizationConfig -MitigationsEnabled $Step.args.enabled
+        if ((Get-OrganizationConfig -ErrorAction Stop).MitigationsEnabled -eq $Step.args.enabled) { return @{ ok = $true; changed = $false; message = "The organisation's MitigationsEnabled is already $($Step.args.enabled)." } }
+        Set-OrganizationConfig -MitigationsEnabled $Step.args.enabled -ErrorAction Stop
         return @{ ok = $true; changed = $true; message = "Set the organisation's MitigationsEnabled to $($Step.args.enabled)." }
     }
     $name = Assert-EemsName ([string]$Step.server) $script:ServerNamePattern 'server name'
-    $server = Get-ExchangeServer -Identity $name
+    $server = Get-ExchangeServer -Identity $name -ErrorAction Stop
     switch ($kind) {
         'block-mitigation' {
             $current = ConvertTo-EemsStringList $server.MitigationsBlocked
@@ -115,13 +127,13 @@ function Invoke-EemsExchangeStep($Step) {
             # The value replaces the list: keep what is blocked already, so a block added since the
             # plan was made is not lost.
             $list = [string[]]@(@($current) + @($missing))
-            Set-ExchangeServer -Identity $name -MitigationsBlocked $list
+            Set-ExchangeServer -Identity $name -MitigationsBlocked $list -ErrorAction Stop
             return @{ ok = $true; changed = $true; message = "$name now blocks $($list -join ', ')." }
         }
         'set-server-mitigations-enabled' {
             if (-not ($Step.args.enabled -is [bool])) { throw 'args.enabled must be true or false.' }
             if ($server.MitigationsEnabled -eq $Step.args.enabled) { return @{ ok = $true; changed = $false; message = "MitigationsEnabled of $name is already $($Step.args.enabled)." } }
-            Set-ExchangeServer -Identity $name -MitigationsEnabled $Step.args.enabled
+            Set-ExchangeServer -Identity $name -MitigationsEnabled $Step.args.enabled -ErrorAction Stop
             return @{ ok = $true; changed = $true; message = "Set MitigationsEnabled of $name to $($Step.args.enabled)." }
         }
         'verify' {
@@ -130,6 +142,12 @@ function Invoke-EemsExchangeStep($Step) {
             $expect = ConvertTo-EemsStringList $Step.args.expectBlocked
             $notBlocked = @($expect | Where-Object { $blocked -notcontains $_ })
             if ($notBlocked.Count -gt 0) { return @{ ok = $false; changed = $false; message = "$name does not block $($notBlocked -join ', ') (MitigationsBlocked: $($blocked -join ', ')). Run the plan again." } }
+            # The contract allows the organisation's value on a server's verify step too: checked when given.
+            if ($null -ne $Step.args.orgMitigationsEnabled) {
+                if (-not ($Step.args.orgMitigationsEnabled -is [bool])) { throw 'args.orgMitigationsEnabled must be true or false.' }
+                $org = (Get-OrganizationConfig -ErrorAction Stop).MitigationsEnabled
+                if ($org -ne $Step.args.orgMitigationsEnabled) { return @{ ok = $false; changed = $false; message = "The organisation's MitigationsEnabled is $org, not $($Step.args.orgMitigationsEnabled). Run the plan again." } }
+            }
             # args.absentRules: each remove-rewrite-rule step already re-read its file after the
             # removal; the next collection checks the rules again (verifyRemoval), so they are only named here.
             $rules = ConvertTo-EemsStringList $Step.args.absentRules
@@ -167,3 +185,4 @@ try {
 } finally {
     Disconnect-EemsExchange $session
 }
+exit $script:EemsExitCode
