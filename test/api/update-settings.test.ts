@@ -6,16 +6,12 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AlertList, ApiService, Settings, SettingsUpdate } from '../../main/api/eems-api.js';
 import { advanceLab, setLabFault } from '../../main/lab/index.js';
-import { startLabStack, type LabStack } from '../headless/support/serve-lab.js';
+import { callOk, startLabStack, type LabStack } from '../headless/support/serve-lab.js';
 
 let stack: LabStack;
 let api: ApiService;
 
-async function value<T>(method: Parameters<ApiService['call']>[0], input: unknown): Promise<T> {
-  const result = await api.call(method, input);
-  assert.equal(result.ok, true, JSON.stringify(result));
-  return (result as { value: T }).value;
-}
+const value = <T>(method: Parameters<ApiService['call']>[0], input: unknown): Promise<T> => callOk<T>(api, method, input);
 
 const fetchErrorsOn = async (server: string) => (await value<AlertList>('listAlerts', { kind: 'fetch-error', server })).alerts.length;
 

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir, mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultKnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
 import type { DesktopNotification, NotifierPort } from '../../main/core/ports.js';
 import { type Engine, createEngine } from '../../main/engine/engine.js';
 import { createFakeClock, createManualScheduler } from '../../main/engine/scheduler.js';
 import { type Settings, defaultSettings } from '../../main/engine/settings/settings-schema.js';
-import { type LabFault, type LabHost, createLabHost, initLab } from '../../main/lab/index.js';
+import { type LabFault, type LabHost } from '../../main/lab/index.js';
+import { withQuietLab } from '../support/quiet-lab.js';
 
 const SERVERS = ['EX01', 'EX02', 'EX03'];
 
@@ -22,20 +22,7 @@ function makeEngine(host: LabHost, dataDir: string, notifier: NotifierPort | nul
   return createEngine({ host, settings, dataDir, clock: host.clock, notifier, knowledge: defaultKnowledgeBase(), servers: SERVERS, scheduler });
 }
 
-async function withLab(fn: (dir: string, host: LabHost) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), 'eems-month-'));
-  try {
-    await initLab(join(dir, 'lab'), { scenario: 'quiet', servers: 3 });
-    const host = await createLabHost(join(dir, 'lab'));
-    try {
-      await fn(dir, host);
-    } finally {
-      host.close();
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withLab = (fn: (dir: string, host: LabHost) => Promise<void>) => withQuietLab('month', fn);
 
 /** The script: faults at known hours, and what each must raise (kind, server, diagnosis code). */
 const SCRIPT: { hour: number; server: string | null; fault: LabFault; expect?: string }[] = [

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, readdir, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { defaultKnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
 import { type Engine, createEngine } from '../../main/engine/engine.js';
 import { type FakeClock, type ManualScheduler, createFakeClock, createManualScheduler } from '../../main/engine/scheduler.js';
 import { fetchServer } from '../../main/engine/server-fetch.js';
 import { defaultSettings } from '../../main/engine/settings/settings-schema.js';
-import { type LabHost, createLabHost, initLab } from '../../main/lab/index.js';
+import { type LabHost } from '../../main/lab/index.js';
+import { withQuietLab } from '../support/quiet-lab.js';
 
 const SERVERS = ['EX01', 'EX02', 'EX03'];
 
@@ -17,20 +17,7 @@ function timers(host: LabHost): ManualScheduler & { clock: FakeClock } {
   return Object.assign(createManualScheduler(clock), { clock });
 }
 
-async function withLab(fn: (dir: string, host: LabHost) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), 'eems-resilience-'));
-  try {
-    await initLab(join(dir, 'lab'), { scenario: 'quiet', servers: 3 });
-    const host = await createLabHost(join(dir, 'lab'));
-    try {
-      await fn(dir, host);
-    } finally {
-      host.close();
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withLab = (fn: (dir: string, host: LabHost) => Promise<void>) => withQuietLab('resilience', fn);
 
 /** Advance the fake time in small steps, letting the lab's file reads finish between them. */
 async function advanceIn(scheduler: ManualScheduler, ms: number, stepMs = 5_000): Promise<void> {

@@ -1,7 +1,5 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { defaultKnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
 import type { EemsEvent } from '../../main/core/model.js';
@@ -10,7 +8,8 @@ import { collectForwardedEvents } from '../../main/engine/collectors/event-colle
 import { createEngine } from '../../main/engine/engine.js';
 import { createFakeClock, createManualScheduler } from '../../main/engine/scheduler.js';
 import { defaultSettings } from '../../main/engine/settings/settings-schema.js';
-import { type LabHost, createLabHost, initLab } from '../../main/lab/index.js';
+import { type LabHost } from '../../main/lab/index.js';
+import { withQuietLab } from '../support/quiet-lab.js';
 
 const SERVERS = ['EX01', 'EX02', 'EX03'];
 const COLLECTOR = 'WEC01';
@@ -56,20 +55,7 @@ function forwardingHost(lab: LabHost): HostPort & { perServerCalls: string[]; si
   };
 }
 
-async function withLab(fn: (dir: string, lab: LabHost) => Promise<void>) {
-  const dir = await mkdtemp(join(tmpdir(), 'eems-forwarded-'));
-  try {
-    await initLab(join(dir, 'lab'), { scenario: 'quiet', servers: 3 });
-    const lab = await createLabHost(join(dir, 'lab'));
-    try {
-      await fn(dir, lab);
-    } finally {
-      lab.close();
-    }
-  } finally {
-    await rm(dir, { recursive: true, force: true });
-  }
-}
+const withLab = (fn: (dir: string, lab: LabHost) => Promise<void>) => withQuietLab('forwarded', fn);
 
 test('forwarded events are split by machine (FQDN or NetBIOS name) to the right server; other machines are dropped', () =>
   withLab(async (_dir, lab) => {

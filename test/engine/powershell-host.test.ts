@@ -13,7 +13,7 @@ import { createPowerShellHost, HostCallError, powershellArgs, type PowerShellHos
 import { resolveScriptsDir, SCRIPT_NAMES } from '../../main/engine/hosts/scripts-dir.js';
 import { fixture } from '../support/paths.js';
 import {
-  ensureStandInExecutable, hangPids, isAlive, makeTempDir, receivedCalls, removeDir, standIn, waitUntilGone,
+  assertHangTreeGone, ensureStandInExecutable, makeTempDir, receivedCalls, removeDir, standIn,
 } from '../fixtures/pshost/stand-in-support.js';
 
 const stateFixture = fixture('pshost', 'state-two-servers.json');
@@ -183,13 +183,7 @@ describe('PowerShell host: collect', () => {
     const dir = scriptsDir({ 'collect-state.ps1': { mode: 'hang' } });
     const doc = await host(dir, { timeoutMs: 2_000 }).collect({ servers: ['EX01', 'EX02'] });
     for (const server of doc.servers) assert.match(server.Error ?? '', /did not finish within 2 seconds and was stopped.*Test-WSMan/);
-    const pids = hangPids(dir);
-    try {
-      assert.equal(await waitUntilGone(pids.child), true);
-      assert.equal(await waitUntilGone(pids.grandchild), true);
-    } finally {
-      for (const pid of [pids.child, pids.grandchild]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await assertHangTreeGone(dir);
   });
 
   it('ends a running script at once when the engine abandons the call (stop), and marks every server', async () => {
@@ -201,13 +195,7 @@ describe('PowerShell host: collect', () => {
     controller.abort();
     const doc = await pending;
     for (const server of doc.servers) assert.match(server.Error ?? '', /was stopped because EEMS Watch is shutting down/);
-    const pids = hangPids(dir);
-    try {
-      assert.equal(await waitUntilGone(pids.child), true);
-      assert.equal(await waitUntilGone(pids.grandchild), true);
-    } finally {
-      for (const pid of [pids.child, pids.grandchild]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await assertHangTreeGone(dir);
   });
 
   it('says how to fix a wrong powershellPath', async () => {

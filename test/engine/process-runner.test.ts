@@ -4,7 +4,7 @@ import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { DEFAULT_MAX_OUTPUT_BYTES, runProcess } from '../../main/engine/hosts/process-runner.js';
 import {
-  ensureStandInExecutable, hangPids, isAlive, makeTempDir, receivedCalls, removeDir, standIn, waitUntilGone,
+  assertHangTreeGone, ensureStandInExecutable, makeTempDir, receivedCalls, removeDir, standIn, waitUntilGone,
 } from '../fixtures/pshost/stand-in-support.js';
 
 const dirs: string[] = [];
@@ -66,13 +66,7 @@ describe('runProcess', () => {
     assert.ok(!outcome.ok);
     assert.equal(outcome.kind, 'timeout');
     assert.match(outcome.message, /did not finish within 2 seconds/);
-    const pids = hangPids(dir);
-    try {
-      assert.equal(await waitUntilGone(pids.child), true, 'the stand-in itself must be gone');
-      assert.equal(await waitUntilGone(pids.grandchild), true, 'the grandchild it started must be gone too');
-    } finally {
-      for (const pid of [pids.child, pids.grandchild]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await assertHangTreeGone(dir);
   });
 
   it('an abort (engine stop) ends the program and its grandchild at once, and says so', async () => {
@@ -88,13 +82,7 @@ describe('runProcess', () => {
     assert.ok(!outcome.ok);
     assert.equal(outcome.kind, 'aborted');
     assert.match(outcome.message, /every process it started was ended/);
-    const pids = hangPids(dir);
-    try {
-      assert.equal(await waitUntilGone(pids.child), true, 'the stand-in itself must be gone');
-      assert.equal(await waitUntilGone(pids.grandchild), true, 'the grandchild it started must be gone too');
-    } finally {
-      for (const pid of [pids.child, pids.grandchild]) if (isAlive(pid)) process.kill(pid, 'SIGKILL');
-    }
+    await assertHangTreeGone(dir);
   });
 
   it('stops a flood of output at the cap and keeps no more than the cap', async () => {

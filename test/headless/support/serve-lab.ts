@@ -2,6 +2,8 @@
  * Test support: a real demo lab in a temp folder and the real headless stack over it (the same
  * startServe that `eems-watch serve --lab DIR` runs), plus small readers of what changed on disk.
  */
+import assert from 'node:assert/strict';
+import type { ApiService } from '../../../main/api/eems-api.js';
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
@@ -81,4 +83,11 @@ export async function signIn(stack: LabStack): Promise<string> {
 export async function callApi(stack: LabStack, cookie: string, method: string, input: unknown): Promise<{ status: number; body: { ok: boolean; value?: unknown; error?: { code: string; message: string } } }> {
   const response = await fetch(`${stack.origin}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: JSON.stringify(input) });
   return { status: response.status, body: (await response.json()) as never };
+}
+
+/** Call an API method that must succeed; its value (the assertion names the method's error otherwise). */
+export async function callOk<T>(api: ApiService, method: Parameters<ApiService['call']>[0], input: unknown): Promise<T> {
+  const result = await api.call(method, input);
+  assert.equal(result.ok, true, JSON.stringify(result));
+  return (result as { value: T }).value;
 }
