@@ -1,6 +1,6 @@
 /**
  * NotifierPort over Electron's Notification. Coalescing, quiet hours and severity filters are the
- * engine's (main/core/alert-coalesce.ts); this only shows what it is given and routes a click to
+ * engine's (main/core/alerts/alert-coalesce.ts); this only shows what it is given and routes a click to
  * the window on that alert. Windows needs app.setAppUserModelId(APP_ID) first (main.ts does it).
  */
 import type { NotificationConstructorOptions } from 'electron';

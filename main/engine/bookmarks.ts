@@ -10,7 +10,7 @@
 import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
 import { mkdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join } from 'node:path';
-import type { RuleMemory } from '../core/alert-rules.js';
+import type { RuleMemory } from '../core/alerts/alert-rules.js';
 import type { StateDocument } from '../core/model.js';
 import type { HeartbeatRecord } from './heartbeat-days.js';
 

@@ -7,9 +7,9 @@
  *  - between journal and notification: on start, alerts without a "notified" record are notified
  *    once (a notification may so show twice, never zero times).
  */
-import { emptyRuleMemory, evaluate, openAlerts } from '../core/alert-rules.js';
-import { coalesceAlerts } from '../core/alert-coalesce.js';
-import { overallStatus } from '../core/overall-status.js';
+import { emptyRuleMemory, evaluate, openAlerts } from '../core/alerts/alert-rules.js';
+import { coalesceAlerts } from '../core/alerts/alert-coalesce.js';
+import { overallStatus } from '../core/alerts/overall-status.js';
 import { judgeServer } from '../core/staleness.js';
 import type { Alert, EemsEvent, LogEntry, MitigationVerdict, ServerState, StateDocument } from '../core/model.js';
 import { type EngineStateDocument, emptyEngineState, engineStatePath, loadEngineState, saveEngineState } from './bookmarks.js';

@@ -6,7 +6,7 @@
  */
 import { Agent, EnvHttpProxyAgent, ProxyAgent, fetch, type Dispatcher } from 'undici';
 import type { Diagnosis } from '../core/model.js';
-import { diagnosisFor } from '../core/diagnosis.js';
+import { diagnosisFor } from '../core/diagnosis/diagnosis.js';
 import { verifyFeed, type FeedVerification } from '../core/feed/verify-feed.js';
 import { DEFAULT_MAX_BYTES } from '../core/feed/safe-xml.js';
 

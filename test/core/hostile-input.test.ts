@@ -12,7 +12,7 @@ import { applyKnowledgeOverride, defaultKnowledgeBase } from '../../main/core/kn
 import { judgeState } from '../../main/core/staleness.js';
 import { readConfigs } from '../../main/core/feed/definitions.js';
 import { parseXmlSafely } from '../../main/core/feed/safe-xml.js';
-import { diagnose } from '../../main/core/diagnosis.js';
+import { diagnose } from '../../main/core/diagnosis/diagnosis.js';
 import { parseMitigationLog } from '../../main/core/parsers/mitigation-log.js';
 
 const SERVER = '"Name":"EX01","ExSetupVersion":"15.2.1748.46","MitigationsApplied":["PING1"],"MitigationsBlocked":[],"RewriteRules":[],"AppPools":[],"Services":[],"Error":null';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { appendFile, readdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { makeAlert } from '../../main/core/alert-rules.js';
+import { makeAlert } from '../../main/core/alerts/alert-rules.js';
 import { createJournal } from '../../main/engine/journal.js';
 import { withTempDir } from '../support/temp-dir.js';
 

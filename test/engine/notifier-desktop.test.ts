@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawn, spawnSync } from 'node:child_process';
-import { coalesceAlerts } from '../../main/core/alert-coalesce.js';
-import { makeAlert } from '../../main/core/alert-rules.js';
-import { diagnosisFor } from '../../main/core/diagnosis.js';
+import { coalesceAlerts } from '../../main/core/alerts/alert-coalesce.js';
+import { makeAlert } from '../../main/core/alerts/alert-rules.js';
+import { diagnosisFor } from '../../main/core/diagnosis/diagnosis.js';
 import { APP_NAME, createNodeNotifier } from '../../main/engine/notifier/node-notifier-port.js';
 
 const HOW = 'Run it as `xvfb-run -a dbus-run-session -- node --import tsx --test test/engine/notifier-desktop.test.ts` with the packages xvfb, xauth, dbus, dbus-x11, libnotify-bin and dunst installed (apt-get install -y xvfb xauth dbus dbus-x11 libnotify-bin dunst).';

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { diagnose, diagnoseLogEntries } from '../../main/core/diagnosis.js';
+import { diagnose, diagnoseLogEntries } from '../../main/core/diagnosis/diagnosis.js';
 import { FETCH_FAILURE_CODES, advanceLab, initLab, setLabFault, summarizeLab } from '../../main/lab/index.js';
 import { readEvents, readLogEntries, tempDir } from './lab-support.js';
 

@@ -5,7 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
-import { diagnose, diagnoseEvents, diagnoseLogEntries } from '../../core/diagnosis.js';
+import { diagnose, diagnoseEvents, diagnoseLogEntries } from '../../core/diagnosis/diagnosis.js';
 import { parseMitigationLog } from '../../core/parsers/mitigation-log.js';
 import { parseEventExport } from '../../core/parsers/events.js';
 import type { Diagnosis } from '../../core/model.js';

@@ -10,8 +10,8 @@
  * admin on call must hear about at night. Held alerts are not replayed when quiet hours end: they
  * are in the timeline (journal, marked held: quiet-hours) and colour the status as usual.
  */
-import type { Alert, AlertKind, Severity } from './model.js';
-import type { DesktopNotification } from './ports.js';
+import type { Alert, AlertKind, Severity } from '../model.js';
+import type { DesktopNotification } from '../ports.js';
 
 /** settings.notifications of the settings schema. Quiet hours never hold a critical alert. */
 export interface NotificationPolicy {

@@ -2,7 +2,7 @@
  * The overall status of the watched organisation (ok / warning / critical / unknown): the tray
  * colour and the exit code of `eems-watch poll` (contracts.md: 0 ok, 1 warning, 2 critical, 3 unknown).
  */
-import type { Alert, OverallStatus, StateDocument } from './model.js';
+import type { Alert, OverallStatus, StateDocument } from '../model.js';
 
 /** What the status is computed from. */
 export interface StatusInput {

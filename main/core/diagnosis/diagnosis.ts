@@ -11,7 +11,7 @@
  * when a real server shows another wording). Stack frames are removed before matching so that a
  * method name in a frame (WebProxy, SslState...) cannot decide the code.
  */
-import type { Diagnosis, DiagnosisCode, EemsEvent, LogEntry } from './model.js';
+import type { Diagnosis, DiagnosisCode, EemsEvent, LogEntry } from '../model.js';
 import { diagnosisFor } from './diagnosis-catalogue.js';
 
 export { diagnosisFor, LINKS } from './diagnosis-catalogue.js';

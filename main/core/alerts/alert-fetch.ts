@@ -9,7 +9,7 @@
  * one (EEMS fetches hourly: eems-domain.md section 0). A cycle that starts and ends with no failure
  * is a success; we only know it ended when the next one starts, so clearing lags one cycle.
  */
-import type { Diagnosis, DiagnosisCode } from './model.js';
+import type { Diagnosis, DiagnosisCode } from '../model.js';
 
 /** What the rules remember about one server's fetches (plain JSON). */
 export interface FetchMemory {

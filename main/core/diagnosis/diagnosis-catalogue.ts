@@ -8,7 +8,7 @@
  * certificates Microsoft uses today; they are given as examples, the command that lists the real
  * URLs (certutil -urlfetch) is given with them.
  */
-import type { Diagnosis, DiagnosisCode } from './model.js';
+import type { Diagnosis, DiagnosisCode } from '../model.js';
 
 export const LINKS = {
   helpConnectivity: 'https://aka.ms/HelpConnectivityEEMS',

@@ -2,7 +2,7 @@
  * The words of every alert: titles and bodies an Exchange admin reads in a notification, the
  * timeline and `poll` output. Kept apart from the rules so the rules stay about facts.
  */
-import type { AdminAuditEntry, Diagnosis, MitigationVerdict, ServerState } from './model.js';
+import type { AdminAuditEntry, Diagnosis, MitigationVerdict, ServerState } from '../model.js';
 
 /** "by CONTOSO\admin on 2026-11-27 10:04 UTC", or '' when the audit log said nothing. */
 export function describeAudit(entry: AdminAuditEntry | null): string {
