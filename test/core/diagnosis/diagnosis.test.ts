@@ -2,11 +2,11 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
-import { diagnose, diagnosisFor, diagnoseEvents, diagnoseLogEntries, LINKS } from '../../main/core/diagnosis/diagnosis.js';
-import { DIAGNOSIS_CODES, type Diagnosis, type DiagnosisCode, type LogEntry } from '../../main/core/model.js';
-import { parseMitigationLog } from '../../main/core/parsers/mitigation-log.js';
-import { parseGetWinEventJson } from '../../main/core/parsers/events.js';
-import { fixture } from '../support/paths.js';
+import { diagnose, diagnosisFor, diagnoseEvents, diagnoseLogEntries, LINKS } from '../../../main/core/diagnosis/diagnosis.js';
+import { DIAGNOSIS_CODES, type Diagnosis, type DiagnosisCode, type LogEntry } from '../../../main/core/model.js';
+import { parseMitigationLog } from '../../../main/core/parsers/mitigation-log.js';
+import { parseGetWinEventJson } from '../../../main/core/parsers/events.js';
+import { fixture } from '../../support/paths.js';
 
 interface Case {
   code: DiagnosisCode;

@@ -1,9 +1,9 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { type NotificationPolicy, coalesceAlerts, inQuietHours } from '../../main/core/alerts/alert-coalesce.js';
-import { makeAlert } from '../../main/core/alerts/alert-rules.js';
-import { diagnosisFor } from '../../main/core/diagnosis/diagnosis.js';
-import { overallStatus } from '../../main/core/alerts/overall-status.js';
+import { type NotificationPolicy, coalesceAlerts, inQuietHours } from '../../../main/core/alerts/alert-coalesce.js';
+import { makeAlert } from '../../../main/core/alerts/alert-rules.js';
+import { diagnosisFor } from '../../../main/core/diagnosis/diagnosis.js';
+import { overallStatus } from '../../../main/core/alerts/overall-status.js';
 
 const policy: NotificationPolicy = { enabled: true, minSeverity: 'warning', quietHours: { enabled: false, start: '22:00', end: '07:00' } };
 const now = new Date('2026-06-15T12:00:00Z');
