@@ -43,10 +43,10 @@ function toAlertView(a: AlertView): AlertView {
 /**
  * Settings the running engine cannot take, so a change to them waits for a restart: the host is
  * opened with the connection (mode, lab folder, remoting URI, authentication, PowerShell path, and
- * the PowerShell host's own call time-out), the knowledge-base override is loaded once, and
- * start-at-login is registered when the app starts.
+ * the PowerShell host's own call time-out) and the knowledge-base override is loaded once.
+ * (start-at-login is applied by the app on the settings-changed event.)
  */
-const RESTART_ONLY = ['connection', 'knowledgeOverrideFile', 'startAtLogin'];
+const RESTART_ONLY = ['connection', 'knowledgeOverrideFile'];
 
 const isRecord = (v: unknown): v is Record<string, unknown> => typeof v === 'object' && v !== null && !Array.isArray(v);
 

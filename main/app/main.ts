@@ -131,6 +131,7 @@ async function start(): Promise<void> {
     },
   });
   const unsubscribe = runtime.service.subscribe((event: ApiEvent) => {
+    if (event.type === 'settings-changed') app.setLoginItemSettings({ openAtLogin: settings.get().startAtLogin });
     tray.update(trayInput());
     if (win && !win.isDestroyed()) win.webContents.send(IPC.apiEvent, event);
   });
