@@ -7,6 +7,7 @@ import { planOrgReenable, planRemoval, type ActionPlan } from '../core/removal-p
 import type { KnowledgeBase } from '../core/knowledge/knowledge-base.js';
 import type { Clock, HostPort } from '../core/ports.js';
 import { verifyFeed } from '../core/feed/verify-feed.js';
+import { compareFeedWithState } from '../core/feed/compare-feed.js';
 import type { Engine } from '../engine/engine-types.js';
 import type { JournalRecord } from '../engine/journal.js';
 import type { Settings } from '../engine/settings/settings-schema.js';
@@ -188,7 +189,10 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
     getDiagnostics: async ({ server }) => ok(buildDiagnostics(engine.snapshot(), server)),
     async verifyFeed({ xml, at }) {
       const result = verifyFeed(xml, { at: at ? new Date(at) : clock.now(), extraTrustedRoots: deps.trustedRoots });
-      return ok({ verdict: result.verdict, reasons: result.reasons, signatureValid: result.signatureValid, chain: result.chain, checkedAt: result.checkedAt, configs: result.configs });
+      // Only signed, trusted definitions are compared with the servers (configs is empty otherwise).
+      const state = engine.snapshot().state;
+      const servers = state && result.configs.length > 0 ? compareFeedWithState(result.configs, state, deps.knowledge).servers : [];
+      return ok({ verdict: result.verdict, reasons: result.reasons, signatureValid: result.signatureValid, chain: result.chain, checkedAt: result.checkedAt, configs: result.configs, servers });
     },
     getSettings: async () => ok(deps.settings.get()),
     async updateSettings({ settings }) {

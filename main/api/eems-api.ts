@@ -7,6 +7,7 @@
  * The renderer imports this file with `import type` only.
  */
 import { z } from 'zod';
+import type { FeedServerComparison } from '../core/feed/compare-feed.js';
 import type { Alert, Diagnosis, MitigationVerdict, OverallStatus, AdminAuditEntry } from '../core/model.js';
 import type { ActionStepKind } from '../core/ports.js';
 import type { Settings } from '../engine/settings/settings-schema.js';
@@ -245,6 +246,8 @@ export interface FeedVerificationView {
   chain: { subject: string; issuer: string; notBefore: string; notAfter: string; sha256: string }[];
   checkedAt: string;
   configs: { id: string; desc: string; actions: { type: string; scope: string; desc: string; value: string }[] }[];
+  /** The signed definitions against every watched server: what it lacks, what is no longer published. */
+  servers: FeedServerComparison[];
 }
 
 /**

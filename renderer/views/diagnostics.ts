@@ -29,11 +29,15 @@ ${drift.length ? html`<table class="drift"><thead><tr><th scope="col">When</th><
 ${drift.map((e) => html`<tr><td>${formatTime(e.RunDate)}</td><td>${e.Caller}</td><td>${e.CmdletName}</td><td>${e.ObjectModified}</td><td>${Object.entries(e.Parameters).map(([k, v]) => `${k}=${v}`).join(', ')}</td></tr>`)}</tbody></table>` : html`<p class="sub">No audited changes of Mitigations* settings were read.</p>`}`;
 }
 
+const ids = (items: { id: string }[]): string => (items.length > 0 ? items.map((i) => i.id).join(', ') : '—');
+
 function feedBlock(result: FeedVerificationView): ReturnType<typeof html> {
   return html`<div class="feed-result" data-verdict="${result.verdict}"><p><span class="badge ${result.verdict === 'valid' ? 'ok' : 'sev-critical'}">${result.verdict}</span> signature ${result.signatureValid ? 'valid' : 'NOT valid'} · checked ${formatTime(result.checkedAt)}</p>
 ${result.reasons.length ? html`<ul>${result.reasons.map((r) => html`<li><code>${r.code}</code> ${r.message}</li>`)}</ul>` : ''}
 ${result.chain.length ? html`<p class="label">Certificate chain</p><ol>${result.chain.map((c) => html`<li>${c.subject} <span class="sub">(valid ${c.notBefore.slice(0, 10)} to ${c.notAfter.slice(0, 10)})</span></li>`)}</ol>` : ''}
-${result.configs.length ? html`<p class="label">Mitigations in the file</p><ul>${result.configs.map((c) => html`<li><strong>${c.id}</strong> ${c.desc} <span class="sub">${c.actions.map((a) => `${a.type}/${a.scope}`).join(', ')}</span></li>`)}</ul>` : ''}</div>`;
+${result.configs.length ? html`<p class="label">Mitigations in the file</p><ul>${result.configs.map((c) => html`<li><strong>${c.id}</strong> ${c.desc} <span class="sub">${c.actions.map((a) => `${a.type}/${a.scope}`).join(', ')}</span></li>`)}</ul>` : ''}
+${result.servers.length ? html`<p class="label">Compared with your servers</p><table class="feed-compare"><thead><tr><th scope="col">Server</th><th scope="col">Published, not applied</th><th scope="col">Blocked</th><th scope="col">Applied, no longer published</th></tr></thead><tbody>
+${result.servers.map((s) => html`<tr data-server="${s.server}"><td>${s.server}</td>${s.error ? html`<td colspan="3">not compared: ${s.error}</td>` : html`<td>${ids(s.missing)}</td><td>${ids(s.blocked)}</td><td>${ids(s.noLongerPublished)}</td>`}</tr>`)}</tbody></table>` : ''}</div>`;
 }
 
 let lastFeed: FeedVerificationView | null = null;

@@ -1,7 +1,9 @@
 /** The ApiService over the real engine on a demo lab, without a transport. */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import type { ApiService, PlanView } from '../../main/api/eems-api.js';
+import { readFile } from 'node:fs/promises';
+import type { ApiService, FeedVerificationView, PlanView } from '../../main/api/eems-api.js';
+import { fixture } from '../support/paths.js';
 import { callOk, labServer, startLabStack, type LabStack } from '../headless/support/serve-lab.js';
 
 let stack: LabStack;
@@ -66,4 +68,18 @@ test('settings are validated (the field is named) and persisted', async () => {
   assert.match(!bad.ok ? bad.error.message : '', /poll\.stateMinutes/);
   await value('updateSettings', { settings: { ...current, poll: { stateMinutes: 15, eventsMinutes: 1, concurrency: 8 } } });
   assert.equal((await value<{ poll: { stateMinutes: number } }>('getSettings', {})).poll.stateMinutes, 15);
+});
+
+test('verifyFeed compares the signed definitions with every watched server', async () => {
+  const xml = await readFile(fixture('real', 'ocs-ping1-2021-09.xml'), 'utf8');
+  const result = await value<FeedVerificationView>('verifyFeed', { xml, at: '2021-09-15T17:00:00Z' });
+  assert.equal(result.verdict, 'valid');
+  const byName = new Map(result.servers.map((s) => [s.server, s]));
+  // The demo's EX02 still applies M2.1.0; the 2021 file publishes only PING1.
+  assert.deepEqual(byName.get('EX02')?.noLongerPublished.map((i) => i.id), ['M2.1.0']);
+  assert.ok(result.servers.length >= 5, `every demo server compared: ${[...byName.keys()].join(', ')}`);
+  // A file whose signature fails is not compared at all.
+  const tampered = await value<FeedVerificationView>('verifyFeed', { xml: xml.replace('Heartbeat probe', 'Heartbeat pr0be'), at: '2021-09-15T17:00:00Z' });
+  assert.equal(tampered.signatureValid, false);
+  assert.deepEqual(tampered.servers, []);
 });

@@ -47,6 +47,27 @@ test('--json on the real file at its signing time: one JSON document of the cont
   assert.deepEqual(Object.keys(doc.configs[0].actions[0]).slice(0, 4), ['type', 'scope', 'desc', 'value']);
 });
 
+test('--state compares the signed definitions with the servers: what each lacks, what is no longer published', async () => {
+  // The contracts.md state: EX01 applies PING1 and M2.1.0; Microsoft's 2021 file publishes PING1 only.
+  const { code, out } = await run([realFile, '--at', '2021-09-15T17:00:00Z', '--state', fixture('kb', 'contracts-example.json'), '--json']);
+  assert.equal(code, 0);
+  const doc = JSON.parse(out);
+  assert.deepEqual(doc.servers.map((s: { server: string }) => s.server), ['EX01']);
+  const ex01 = doc.servers[0];
+  assert.deepEqual(ex01.applied.map((i: { id: string }) => i.id), ['PING1']);
+  assert.deepEqual(ex01.noLongerPublished.map((i: { id: string; family: string }) => [i.id, i.family]), [['M2.1.0', 'M2']]);
+  assert.deepEqual(ex01.missing, []);
+  const human = await run([realFile, '--at', '2021-09-15T17:00:00Z', '--state', fixture('kb', 'contracts-example.json')]);
+  assert.match(human.out, /EX01: lacks none; blocked none; applied PING1; applied but no longer published M2\.1\.0/);
+  // A tampered file has no signed content: nothing is compared (not "everything is no longer published").
+  const tampered = join(dir, 'tampered-for-state.xml');
+  await writeFile(tampered, (await readFile(realFile, 'utf8')).replace('Heartbeat probe', 'Heartbeat pr0be'));
+  const none = await run([tampered, '--state', fixture('kb', 'contracts-example.json'), '--json']);
+  assert.deepEqual(JSON.parse(none.out).servers, []);
+  const noneHuman = await run([tampered, '--state', fixture('kb', 'contracts-example.json')]);
+  assert.match(noneHuman.out, /No comparison with the servers: the file has no signed definitions to compare/);
+});
+
 test('--json on the real file today: invalid with leaf-expired and intermediate-expired, exit 1', async () => {
   const { code, out } = await run([realFile, '--at', '2026-11-27T10:00:00Z', '--json']);
   assert.equal(code, 1);

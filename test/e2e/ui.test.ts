@@ -8,6 +8,7 @@ import { readFile } from 'node:fs/promises';
 import { advanceLab, setLabFault, summarizeLab } from '../../main/lab/index.js';
 import { journalRecords, labOrganization, labServer, startLabStack, type LabStack } from '../headless/support/serve-lab.js';
 import { launchBrowser, screenshotBoth, type Browser } from './support-browser.js';
+import { fixture } from '../support/paths.js';
 
 let stack: LabStack;
 let browser: Browser;
@@ -109,6 +110,22 @@ test('re-enabling org mitigations from Diagnostics, behind a confirmation', asyn
   await page.click('#plan-dialog button[data-act="close"]');
   assert.equal(labOrganization(stack).MitigationsEnabled, true);
   await page.waitForSelector('[data-role="org-state"][data-enabled="True"]');
+});
+
+test('importing a definitions file shows the verdict, the reasons and the comparison with the servers', async () => {
+  const { page } = browser;
+  await openView('diagnostics');
+  // Microsoft's real 2021 file, checked now: its certificates expired, but its signature holds and
+  // its chain reaches Microsoft's root, so its definitions are read and compared.
+  await page.setInputFiles('input[data-role="feed-file"]', fixture('real', 'ocs-ping1-2021-09.xml'));
+  await page.waitForSelector('[data-role="feed-result"] .feed-result[data-verdict="invalid"]');
+  const text = await page.locator('[data-role="feed-result"]').innerText();
+  assert.match(text, /leaf-expired/);
+  assert.match(text, /Microsoft Exchange XML Signing/);
+  assert.match(text, /PING1/);
+  // EX02 still applies M2.1.0, which this file does not publish.
+  assert.match(await page.locator('.feed-compare tr[data-server="EX02"]').innerText(), /M2\.1\.0/);
+  await screenshotBoth(page, 'diagnostics-feed');
 });
 
 test('ack and snooze an alert; #alert=<id> opens it', async () => {

@@ -2,10 +2,8 @@
  * eems-watch stale: judge every mitigation on every server of a state file (contracts.md, "eems-watch
  * stale"): active, stale-applied, orphan-artefact, orphan-unfixed, blocked, heartbeat.
  */
-import { readFile } from 'node:fs/promises';
 import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
-import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../../core/knowledge/knowledge-base.js';
-import { parseStateDocument } from '../../core/parsers/state-document.js';
+import { readKnowledge, readStateFile } from '../input-files.js';
 import { judgeState, type StaleReport } from '../../core/staleness.js';
 
 const USAGE = `Usage: eems-watch stale --state FILE [--knowledge FILE] [--json]
@@ -22,31 +20,6 @@ Options:
   --state FILE      the state file (JSON)
   --knowledge FILE  a knowledge override (extra or corrected builds and mitigations)
   --json            print one JSON document: { "servers": [ { "name", "build", "mitigations": [..] } ] }`;
-
-/** Read a JSON file; every failure becomes one line naming the file and the problem. */
-async function readJsonFile(path: string, what: string): Promise<unknown> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const err = error as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a folder' : (err.code ?? err.message);
-    throw new UsageError(`cannot read the ${what} ${path}: ${why}.`);
-  }
-  try {
-    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
-  } catch (error) {
-    throw new UsageError(`the ${what} ${path} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
-  }
-}
-
-async function loadKnowledge(path: string | undefined): Promise<KnowledgeBase> {
-  const base = defaultKnowledgeBase();
-  if (path === undefined) return base;
-  const merged = applyKnowledgeOverride(base, await readJsonFile(path, 'knowledge override'));
-  if (!merged.ok) throw new UsageError(`knowledge override ${path}: ${merged.error}. Fix the override file, or leave out --knowledge.`);
-  return merged.value;
-}
 
 function table(rows: string[][]): string[] {
   const widths = rows[0]!.map((_, col) => Math.max(...rows.map((r) => (r[col] ?? '').length)));
@@ -92,11 +65,8 @@ export const command: Command = {
       json: { type: 'boolean', default: false },
     });
     if (!values.state) throw new UsageError('--state FILE is required (the state file the collection script prints).');
-    const knowledge = await loadKnowledge(values.knowledge);
-    const parsed = parseStateDocument(await readJsonFile(values.state, 'state file'));
-    if (!parsed.ok) throw new UsageError(`state file ${values.state}: ${parsed.error}`);
-    for (const warning of parsed.warnings) io.stderr(`warning: ${warning}\n`);
-    const report = judgeState(parsed.value, knowledge);
+    const knowledge = await readKnowledge(values.knowledge);
+    const report = judgeState(await readStateFile(values.state, io), knowledge);
     if (values.json) writeJson(io, report);
     else io.stdout(formatStaleReport(report));
     return 0;

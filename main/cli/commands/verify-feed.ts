@@ -9,9 +9,11 @@ import { verifyFeed, type FeedVerification } from '../../core/feed/verify-feed.j
 import { readPemBundle } from '../../core/feed/cert-chain.js';
 import { DEFAULT_MAX_BYTES } from '../../core/feed/safe-xml.js';
 import { FEED_URL, fetchFeed } from '../../engine/feed-fetch.js';
+import { compareFeedWithState, type FeedServerComparison } from '../../core/feed/compare-feed.js';
+import { readKnowledge, readStateFile } from '../input-files.js';
 import type { Diagnosis } from '../../core/model.js';
 
-const USAGE = `Usage: eems-watch verify-feed FILE [--at ISO-TIME] [--trust-root PEM]... [--json]
+const USAGE = `Usage: eems-watch verify-feed FILE [--at ISO-TIME] [--trust-root PEM]... [--state FILE] [--json]
        eems-watch verify-feed --fetch [--url URL] [--proxy URL] [--timeout SECONDS] [--at ISO-TIME] [--json]
 
 Checks a mitigation definitions XML (what EEMS fetches from ${FEED_URL})
@@ -21,6 +23,9 @@ usage. Prints every failed check, the chain and the definitions the signature co
 
   --at ISO-TIME     check the certificates at this time, e.g. 2021-09-15T17:00:00Z
   --trust-root PEM  also trust this root certificate (PEM file; for tests and private labs)
+  --state FILE      compare the signed definitions with a state file: per server, the published
+                    mitigations it lacks and the applied ones no longer published ("servers")
+  --knowledge FILE  a knowledge override used to match Config ids to applied IDs
   --fetch           fetch the definitions from the endpoint instead of reading FILE
   --url URL         the endpoint (default ${FEED_URL})
   --proxy URL       the proxy to fetch through (default: the system's HTTPS_PROXY)
@@ -95,6 +100,8 @@ export const command: Command = {
         url: { type: 'string' },
         proxy: { type: 'string' },
         timeout: { type: 'string' },
+        state: { type: 'string' },
+        knowledge: { type: 'string' },
       },
       true,
     );
@@ -103,6 +110,8 @@ export const command: Command = {
     const at = parseAt(values.at);
     const extraTrustedRoots = await readTrustRoots(values['trust-root'] ?? []);
     const timeoutMs = parseTimeout(values.timeout);
+    const state = values.state ? await readStateFile(values.state, io) : null;
+    const knowledge = await readKnowledge(values.knowledge);
 
     let input: Buffer | string;
     let fetchInfo: FetchInfo | null = null;
@@ -122,11 +131,28 @@ export const command: Command = {
       input = await readInput(positionals[0] as string);
     }
     const result = verifyFeed(input, { at, extraTrustedRoots });
-    if (values.json) writeJson(io, fetchInfo ? { ...result, fetch: fetchInfo } : result);
-    else io.stdout(renderHuman(result, fetchInfo));
+    // Only signed (and trusted) definitions are compared: an unsigned file says nothing about what EEMS would apply.
+    const servers = state ? (result.configs.length > 0 ? compareFeedWithState(result.configs, state, knowledge).servers : []) : null;
+    const doc = { ...result, ...(fetchInfo ? { fetch: fetchInfo } : {}), ...(servers ? { servers } : {}) };
+    if (values.json) writeJson(io, doc);
+    else io.stdout(renderHuman(result, fetchInfo) + (servers ? renderComparison(servers, result.configs.length > 0) : ''));
     return result.verdict === 'valid' ? 0 : 1;
   },
 };
+
+function renderComparison(servers: FeedServerComparison[], hasConfigs: boolean): string {
+  if (!hasConfigs) return '\nNo comparison with the servers: the file has no signed definitions to compare.\n';
+  const ids = (items: { id: string }[]) => (items.length > 0 ? items.map((i) => i.id).join(', ') : 'none');
+  const lines = ['', 'Compared with the servers of the state file:'];
+  for (const s of servers) {
+    if (s.error) {
+      lines.push(`  ${s.server}: not compared (${s.error})`);
+      continue;
+    }
+    lines.push(`  ${s.server}: lacks ${ids(s.missing)}; blocked ${ids(s.blocked)}; applied ${ids(s.applied)}; applied but no longer published ${ids(s.noLongerPublished)}`);
+  }
+  return `${lines.join('\n')}\n`;
+}
 
 function renderFetchFailure(info: FetchInfo): string {
   const d = info.diagnosis;

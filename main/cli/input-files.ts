@@ -1,0 +1,43 @@
+/**
+ * The files commands read that admins hand them: JSON documents, state files and knowledge-base
+ * overrides. Every failure becomes one UsageError line naming the file and the problem.
+ */
+import { readFile } from 'node:fs/promises';
+import { UsageError, type CliIo } from './cli-io.js';
+import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../core/knowledge/knowledge-base.js';
+import type { StateDocument } from '../core/model.js';
+import { parseStateDocument } from '../core/parsers/state-document.js';
+
+/** Read a JSON file (a UTF-8 BOM is fine). */
+export async function readJsonFile(path: string, what: string): Promise<unknown> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    const err = error as NodeJS.ErrnoException;
+    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a folder' : (err.code ?? err.message);
+    throw new UsageError(`cannot read the ${what} ${path}: ${why}.`);
+  }
+  try {
+    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
+  } catch (error) {
+    throw new UsageError(`the ${what} ${path} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
+  }
+}
+
+/** Read and validate a state file; its tolerance warnings go to stderr (never to a --json stdout). */
+export async function readStateFile(path: string, io: CliIo): Promise<StateDocument> {
+  const parsed = parseStateDocument(await readJsonFile(path, 'state file'));
+  if (!parsed.ok) throw new UsageError(`state file ${path}: ${parsed.error}`);
+  for (const warning of parsed.warnings) io.stderr(`warning: ${warning}\n`);
+  return parsed.value;
+}
+
+/** The built-in knowledge base, with the override file applied when one is given. */
+export async function readKnowledge(path: string | undefined): Promise<KnowledgeBase> {
+  const base = defaultKnowledgeBase();
+  if (path === undefined) return base;
+  const merged = applyKnowledgeOverride(base, await readJsonFile(path, 'knowledge override'));
+  if (!merged.ok) throw new UsageError(`knowledge override ${path}: ${merged.error}. Fix the override file, or leave out --knowledge.`);
+  return merged.value;
+}
