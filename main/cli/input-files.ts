@@ -2,26 +2,19 @@
  * The files commands read that admins hand them: JSON documents, state files and knowledge-base
  * overrides. Every failure becomes one UsageError line naming the file and the problem.
  */
-import { readFile } from 'node:fs/promises';
 import { UsageError, type CliIo } from './cli-io.js';
 import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../core/knowledge/knowledge-base.js';
 import type { StateDocument } from '../core/model.js';
+import { JsonFileError, readJsonFile as readEngineJsonFile } from '../engine/json-file.js';
 import { parseStateDocument } from '../core/parsers/state-document.js';
 
-/** Read a JSON file (a UTF-8 BOM is fine). */
+/** Read a JSON file; a failure is one line naming the file (exit 2). */
 export async function readJsonFile(path: string, what: string): Promise<unknown> {
-  let text: string;
   try {
-    text = await readFile(path, 'utf8');
+    return await readEngineJsonFile(path, what);
   } catch (error) {
-    const err = error as NodeJS.ErrnoException;
-    const why = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a folder' : (err.code ?? err.message);
-    throw new UsageError(`cannot read the ${what} ${path}: ${why}.`);
-  }
-  try {
-    return JSON.parse(text.replace(/^\uFEFF/, '')) as unknown;
-  } catch (error) {
-    throw new UsageError(`the ${what} ${path} is not valid JSON: ${(error as Error).message.split('\n')[0]}`);
+    if (error instanceof JsonFileError) throw new UsageError(error.message);
+    throw error;
   }
 }
 

@@ -7,9 +7,9 @@
  * replays the same records against the same memory, which gives the same alert ids, which the
  * journal refuses; nothing is lost and nothing is notified twice.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readFile, rename } from 'node:fs/promises';
-import { dirname, join } from 'node:path';
+import { readFile } from 'node:fs/promises';
+import { join } from 'node:path';
+import { moveAside, writeJsonAtomic } from './json-file.js';
 import type { RuleMemory } from '../core/alerts/alert-rules.js';
 import type { StateDocument } from '../core/model.js';
 import type { HeartbeatRecord } from './heartbeat-days.js';
@@ -50,20 +50,6 @@ export interface EngineStateDocument {
 /** An empty engine state (first start). */
 export function emptyEngineState(): EngineStateDocument {
   return { format: 'eems-watch-engine-state', version: 1, bookmarks: { events: {}, logs: {} }, memory: null, state: null, collectedAt: {}, lastPollAt: null, heartbeat: {} };
-}
-
-/** Write a JSON document atomically. */
-export async function writeJsonAtomic(file: string, value: unknown): Promise<void> {
-  await mkdir(dirname(file), { recursive: true });
-  const temp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w');
-  try {
-    writeSync(fd, JSON.stringify(value));
-    fsyncSync(fd);
-  } finally {
-    closeSync(fd);
-  }
-  await rename(temp, file);
 }
 
 /** Read a JSON document; null when it does not exist. A corrupt one throws a sentence naming the file. */
@@ -125,12 +111,11 @@ export async function loadEngineState(dataDir: string, now: Date = new Date()): 
     if ((error as NodeJS.ErrnoException).code !== undefined) throw error; // unreadable disk: not ours to move
     reason = 'it is not valid JSON';
   }
-  const movedTo = `${file}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
-  await rename(file, movedTo);
+  const movedTo = moveAside(file, now);
   return { doc: emptyEngineState(), recovered: { movedTo, reason } };
 }
 
 /** Save the engine state atomically. */
-export function saveEngineState(dataDir: string, doc: EngineStateDocument): Promise<void> {
-  return writeJsonAtomic(engineStatePath(dataDir), doc);
+export async function saveEngineState(dataDir: string, doc: EngineStateDocument): Promise<void> {
+  writeJsonAtomic(engineStatePath(dataDir), doc);
 }

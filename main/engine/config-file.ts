@@ -3,8 +3,8 @@
  * document as JSON, checked with the one settings schema; defaults fill what is left out. Every
  * error names the file and the field ("servers.0.name: must be a server name ...").
  */
-import { readFile } from 'node:fs/promises';
 import { dirname, isAbsolute, resolve } from 'node:path';
+import { JsonFileError, readJsonFile } from './json-file.js';
 import { parseSettings, type Settings } from './settings/settings-schema.js';
 
 /** A config file that cannot be used: the message names the file and the field, with the next step. */
@@ -17,19 +17,12 @@ export class ConfigFileError extends Error {
 
 /** Load and check a config file. Relative paths inside it (labDir, logFolder) are resolved against its folder. */
 export async function loadConfigFile(path: string): Promise<Settings> {
-  let text: string;
-  try {
-    text = await readFile(path, 'utf8');
-  } catch (error) {
-    const code = (error as NodeJS.ErrnoException).code;
-    const why = code === 'ENOENT' ? 'no such file' : code === 'EISDIR' ? 'it is a folder' : (code ?? (error as Error).message);
-    throw new ConfigFileError(`Cannot read the config file ${path}: ${why}.`);
-  }
   let raw: unknown;
   try {
-    raw = JSON.parse(text.replace(/^\uFEFF/, ''));
+    raw = await readJsonFile(path, 'config file');
   } catch (error) {
-    throw new ConfigFileError(`The config file ${path} is not valid JSON: ${(error as Error).message.split('\n')[0]}. Fix it and run again.`);
+    if (!(error instanceof JsonFileError)) throw error;
+    throw new ConfigFileError(`${error.message.charAt(0).toUpperCase()}${error.message.slice(1)} Fix it and run again.`);
   }
   const parsed = parseSettings(raw);
   if (!parsed.ok) throw new ConfigFileError(`The config file ${path} is not valid: ${parsed.error}. Fix that field and run again.`);

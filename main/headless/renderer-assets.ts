@@ -9,25 +9,14 @@ import { existsSync, statSync } from 'node:fs';
 import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { dirname, join, relative } from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type TypeScript from 'typescript';
+import { findProjectRoot } from '../engine/project-root.js';
 
 export interface RendererAssets {
   /** Holds index.html and styles.css. */
   staticDir: string;
   /** Holds the compiled modules (app.js, views/*.js), served under /js/. */
   scriptDir: string;
-}
-
-/** The project folder (holds package.json), found from this module whether compiled or not. */
-export function findProjectRoot(start = dirname(fileURLToPath(import.meta.url))): string {
-  let dir = start;
-  while (!existsSync(join(dir, 'package.json')) || dir.endsWith('/dist') || dir.endsWith('\\dist')) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('The eems-watch project folder was not found above the program.');
-    dir = parent;
-  }
-  return dir;
 }
 
 async function listSources(dir: string): Promise<string[]> {

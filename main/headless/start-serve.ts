@@ -4,7 +4,6 @@
  * so all three run exactly the same composition.
  */
 import { createHash } from 'node:crypto';
-import { renameSync, writeFileSync } from 'node:fs';
 import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { SettingsPort } from '../api/api-service.js';
@@ -12,6 +11,7 @@ import type { ApiService } from '../api/eems-api.js';
 import { createEemsRuntime, defaultDataDir } from '../api/runtime.js';
 import type { NotifierPort } from '../core/ports.js';
 import { loadConfigFile } from '../engine/config-file.js';
+import { writeJsonAtomic } from '../engine/json-file.js';
 import type { Engine } from '../engine/engine-types.js';
 import { createNodeNotifier } from '../engine/notifier/node-notifier-port.js';
 import { openConfSettingsStore } from '../engine/settings/settings-store.js';
@@ -65,9 +65,7 @@ async function fileSettings(path: string): Promise<SettingsPort> {
       const parsed = parseSettings(next);
       if (!parsed.ok) return parsed;
       current = parsed.value;
-      const tmp = `${path}.tmp-${process.pid}`;
-      writeFileSync(tmp, `${JSON.stringify(current, null, 2)}\n`);
-      renameSync(tmp, path);
+      writeJsonAtomic(path, current, true);
       return { ok: true, value: structuredClone(current) };
     },
   };

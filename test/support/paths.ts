@@ -2,22 +2,12 @@
  * Paths for tests that work the same whether a test runs compiled (dist/test/..., npm test) or
  * from source with tsx (test/...): everything is resolved from the project root.
  */
-import { existsSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-function findRoot(start: string): string {
-  let dir = start;
-  while (!existsSync(join(dir, 'package.json')) || dir.endsWith(`${'/'}dist`)) {
-    const parent = dirname(dir);
-    if (parent === dir) throw new Error('project root not found');
-    dir = parent;
-  }
-  return dir;
-}
+import { findProjectRoot } from '../../main/engine/project-root.js';
 
 /** The project folder (holds package.json). */
-export const projectRoot = findRoot(dirname(fileURLToPath(import.meta.url)));
+export const projectRoot = findProjectRoot(dirname(fileURLToPath(import.meta.url)));
 /** test/fixtures in the source tree (fixtures are never compiled). */
 export const fixturesDir = join(projectRoot, 'test', 'fixtures');
 /** A fixture file's absolute path. */

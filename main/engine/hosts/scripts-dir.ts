@@ -3,9 +3,9 @@
  * in main/engine/hosts/scripts of the project (or of the packaged app), whether this module runs from
  * source (tsx), compiled (dist/main/engine/hosts) or from inside an Electron app.asar.
  */
-import { existsSync } from 'node:fs';
 import { dirname, join, sep } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { findProjectRoot } from '../project-root.js';
 
 /** The script names the PowerShell host runs; nothing else is ever started. */
 export const SCRIPT_NAMES = {
@@ -21,17 +21,7 @@ export const SCRIPT_NAMES = {
  * (the packaging must list the scripts under asarUnpack).
  */
 export function resolveScriptsDir(fromUrl: string = import.meta.url): string {
-  let dir = dirname(fileURLToPath(fromUrl));
-  while (!existsSync(join(dir, 'package.json')) || dir.endsWith(`${sep}dist`)) {
-    const parent = dirname(dir);
-    if (parent === dir) {
-      throw new Error(
-        'The folder of the bundled PowerShell scripts was not found (no package.json above this module). Reinstall EEMS Watch.',
-      );
-    }
-    dir = parent;
-  }
-  return unpackedPath(join(dir, 'main', 'engine', 'hosts', 'scripts'));
+  return unpackedPath(join(findProjectRoot(dirname(fileURLToPath(fromUrl))), 'main', 'engine', 'hosts', 'scripts'));
 }
 
 /** Map a path inside app.asar to the same path in app.asar.unpacked (other paths are unchanged). */

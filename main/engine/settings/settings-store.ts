@@ -3,7 +3,8 @@
  * migrations, one recovery path. A file that is not JSON, or not valid settings even after the
  * migrations, is moved aside (never deleted), defaults are loaded, and `notice` tells the admin.
  */
-import { existsSync, readFileSync, renameSync } from 'node:fs';
+import { existsSync, readFileSync } from 'node:fs';
+import { moveAside } from '../json-file.js';
 import { join } from 'node:path';
 import { defaultSettings, parseSettings, type Settings } from './settings-schema.js';
 import { migrateSettings } from './settings-migrations.js';
@@ -38,8 +39,7 @@ export function quarantineCorruptSettings(filePath: string, now: Date = new Date
     reason = `it is not readable JSON (${(error as Error).message})`;
   }
   if (reason === null) return null;
-  const aside = `${filePath}.corrupt-${now.toISOString().replace(/[:.]/g, '-')}`;
-  renameSync(filePath, aside);
+  const aside = moveAside(filePath, now);
   return `Your EEMS Watch settings file could not be used: ${reason}. It was moved to ${aside} and the default settings were loaded. Check the servers and connection in Settings, or copy what you need from the moved file.`;
 }
 
