@@ -6,7 +6,7 @@ import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { type BenchEntry, bestTime, ratioEntry } from './bench-kit.js';
-import { defaultKnowledgeBase } from '../main/core/knowledge/knowledge-base.js';
+import { defaultKnowledgeBase } from '../main/core/mitigations/knowledge-base.js';
 import { createEngine } from '../main/engine/engine.js';
 import { defaultSettings } from '../main/engine/settings/settings-schema.js';
 import { createLabHost, initLab, summarizeLab } from '../main/lab/index.js';

@@ -38,7 +38,8 @@ function mitigation(i: number, k: number): MitigationView {
   const verdict = verdicts[k]!;
   return {
     id: k === 0 ? 'PING1' : `M${k + 1}.1.0`, family: k === 0 ? 'PING1' : `M${k + 1}`, verdict, removable: verdict === 'orphan-artefact',
-    fixedIn: k === 0 ? null : '15.2.1748.46', artefacts: k === 2 ? ['EEMS M2.1 OWA CSP - outbound'] : [],
+    fixedIn: k === 0 ? null : '15.2.1748.46', removableFrom: k === 0 ? null : '15.2.1748.48', sources: [], disagreement: null, appliedBy: k === 2 ? 'EEMS' : null,
+    artefacts: k === 2 ? ['EEMS M2.1 OWA CSP - outbound'] : [],
     reason: `Reason for server ${i}: the fix is ${k === 1 ? 'not' : ''} installed.`, title: k === 0 ? 'Heartbeat' : 'OWA cross-site scripting',
     cve: k === 0 ? null : 'CVE-2026-42897', protectsAgainst: 'Cross-site scripting in OWA that lets an attacker act as the user.',
     userImpact: k === 0 ? 'Nothing.' : 'OWA pages load with a stricter Content-Security-Policy; some add-ins may not load.',

@@ -3,8 +3,8 @@
  * Inputs arrive already checked by parseApiCall (the transports call it); this object checks
  * them again anyway, so a transport that forgets cannot skip validation. Results, never throws.
  */
-import { planOrgReenable, planRemoval, type ActionPlan } from '../core/removal-plan.js';
-import type { KnowledgeBase } from '../core/knowledge/knowledge-base.js';
+import { planOrgReenable, planRemoval, type ActionPlan } from '../core/mitigations/removal-plan.js';
+import type { KnowledgeBase } from '../core/mitigations/knowledge-base.js';
 import type { Clock, HostPort } from '../core/ports.js';
 import { verifyFeed } from '../core/feed/verify-feed.js';
 import { compareFeedWithState } from '../core/feed/compare-feed.js';

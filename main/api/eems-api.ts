@@ -137,6 +137,24 @@ export interface ServerView {
   applied: string[];
   blocked: string[];
   mitigations: MitigationView[];
+  /**
+   * Added 2026-12 (issue 13, point 2): this server's open alerts with what the admin did about
+   * them, so a row keeps its real verdict and says "acknowledged by you at ..." beside it.
+   */
+  alerts?: AlertSummary[];
+}
+
+/** An open alert as a server row shows it. */
+export interface AlertSummary {
+  id: string;
+  kind: Alert['kind'];
+  severity: Alert['severity'];
+  title: string;
+  since: string | null;
+  acked: boolean;
+  ackedAt: string | null;
+  ackedBy: string | null;
+  snoozedUntil: string | null;
 }
 
 export interface Overview {
@@ -155,6 +173,19 @@ export interface AlertView extends Alert {
   acked: boolean;
   ackedAt: string | null;
   snoozedUntil: string | null;
+  /**
+   * Added 2026-12 (issue 13, points 1-3): open while its condition holds, resolved once it cleared
+   * (kept in the history). Optional until every producer sets them.
+   */
+  state?: 'open' | 'resolved';
+  /** When the problem began (audit entry, first failed cycle), not when the alert was raised. */
+  since?: string | null;
+  /** When the condition was seen cleared, or null while open. */
+  resolvedAt?: string | null;
+  /** Who acknowledged it ("you" in the UI for the local admin), or null. */
+  ackedBy?: string | null;
+  /** The last time the rule saw the condition still true (a standing alert stays current). */
+  lastSeenAt?: string | null;
 }
 
 /** The outcome of one plan step. */

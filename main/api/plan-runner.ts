@@ -6,8 +6,8 @@
  * it: the steps already done report no change.
  */
 import { randomUUID } from 'node:crypto';
-import { verifyRemoval, type ActionPlan } from '../core/removal-plan.js';
-import type { KnowledgeBase } from '../core/knowledge/knowledge-base.js';
+import { verifyRemoval, type ActionPlan } from '../core/mitigations/removal-plan.js';
+import type { KnowledgeBase } from '../core/mitigations/knowledge-base.js';
 import type { StateDocument } from '../core/model.js';
 import type { ActionStep, Clock, HostPort, StepResult } from '../core/ports.js';
 import type { Journal } from '../engine/journal.js';

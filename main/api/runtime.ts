@@ -10,7 +10,7 @@ import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApiService, type SettingsPort } from './api-service.js';
 import type { ApiService } from './eems-api.js';
-import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../core/knowledge/knowledge-base.js';
+import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../core/mitigations/knowledge-base.js';
 import type { Clock, HostPort, NotifierPort } from '../core/ports.js';
 import { createEngine } from '../engine/engine.js';
 import type { Engine } from '../engine/engine-types.js';

@@ -2,8 +2,8 @@
  * The read-only views of the API built from an engine snapshot: the Servers overview, the
  * heartbeat grids and the diagnostics page. Pure functions of (snapshot, knowledge, mutes, now).
  */
-import { formatBuild, nameBuild, serverBuild } from '../core/builds.js';
-import { findMitigation, type KnowledgeBase } from '../core/knowledge/knowledge-base.js';
+import { formatBuild, nameBuild, serverBuild } from '../core/mitigations/builds.js';
+import { findMitigation, type KnowledgeBase } from '../core/mitigations/knowledge-base.js';
 import type { AdminAuditEntry, Alert, OverallStatus, ServerState } from '../core/model.js';
 import type { EngineSnapshot, ServerSnapshot } from '../engine/engine-types.js';
 import type { BuildView, DiagnosticsView, FetchErrorView, HeartbeatCellState, HeartbeatView, MitigationView, Overview, ServerView } from './eems-api.js';

@@ -3,7 +3,7 @@
  * overrides. Every failure becomes one UsageError line naming the file and the problem.
  */
 import { UsageError, type CliIo } from './cli-io.js';
-import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../core/knowledge/knowledge-base.js';
+import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../core/mitigations/knowledge-base.js';
 import type { StateDocument } from '../core/model.js';
 import { JsonFileError, readJsonFile as readEngineJsonFile } from '../engine/json-file.js';
 import { parseStateDocument } from '../core/parsers/state-document.js';

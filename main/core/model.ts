@@ -14,6 +14,19 @@ export interface RewriteRule {
   Location: string;
   /** "web.config" or "applicationHost.config". */
   ConfigFile: string;
+  /**
+   * Added 2026-12 (eems-domain.md K7): what the rule does, so a mitigation applied by another tool
+   * (EOMT) or by hand is recognised by behaviour where its name differs. Absent in older state files.
+   */
+  Enabled?: boolean | null;
+  /** The outbound rule's preCondition name. */
+  PreCondition?: string | null;
+  /** <match>: serverVariable (outbound), url (inbound) and pattern. */
+  Match?: { ServerVariable?: string | null; Url?: string | null; Pattern?: string | null } | null;
+  /** <conditions> of a rule, or the <add> items of a preCondition. */
+  Conditions?: { Input: string; Pattern: string }[];
+  /** <action>: type (Rewrite, AbortRequest, ...) and value. */
+  Action?: { Type: string; Value?: string | null } | null;
 }
 
 /** An IIS application pool as the collection script sees it. */
@@ -55,7 +68,14 @@ export interface ServerState {
   MitigationsApplied: string[];
   MitigationsBlocked: string[];
   DataCollectionEnabled?: boolean | null;
+  /** As a string; 5.1's ConvertTo-Json gives a System.Uri object, which parsers accept too (K10). */
   InternetWebProxy?: string | null;
+  /** Added 2026-12 (K10): $env:ExchangeInstallPath on the server; the log folder follows it. */
+  ExchangeInstallPath?: string | null;
+  /** Added 2026-12 (K10): MitigationsAppliedTime, ISO 8601 UTC, where the build has it. */
+  MitigationsAppliedTime?: string | null;
+  /** Added 2026-12: the WinHTTP proxy (netsh winhttp show proxy) as "host:port", null when direct. */
+  WinHttpProxy?: string | null;
   /** The MSExchangeMitigation service. */
   Service?: { Status: string; StartType: string } | null;
   RewriteRules: RewriteRule[];
@@ -116,6 +136,7 @@ export const DIAGNOSIS_CODES = [
   'untrusted-endpoint',
   'proxy',
   'network',
+  'build-too-old',
   'crash',
   'unknown',
 ] as const;
@@ -141,6 +162,21 @@ export const VERDICTS = [
 ] as const;
 export type Verdict = (typeof VERDICTS)[number];
 
+/** One fact behind a verdict, with where it comes from (contracts.md, stale: `sources`). */
+export interface EvidenceSource {
+  /** "fixedIn" (the CVE record's fixed build) or "removableFrom" (Microsoft's removal guidance). */
+  what: 'fixedIn' | 'removableFrom';
+  /** The build this source names for the server's CU line, or null when it names none. */
+  build: string | null;
+  /** Who says it, in words: "CVE-2026-42897 record (cvelistV5)", "EOMT source (CSS-Exchange)". */
+  source: string;
+  /** When the source said it, YYYY-MM-DD, or null when unknown. */
+  date: string | null;
+  confidence: 'confirmed' | 'third-party' | 'inferred';
+  /** A link an admin can open, or null. */
+  url: string | null;
+}
+
 /** The judgement on one mitigation on one server (contracts.md, stale). */
 export interface MitigationVerdict {
   /** As seen on the server: "M2.1.0", "PING1", or the family for an orphaned artefact. */
@@ -151,6 +187,17 @@ export interface MitigationVerdict {
   removable: boolean;
   /** The fixing build for this server's CU line, "15.2.1748.46", or null when none is known. */
   fixedIn: string | null;
+  /**
+   * Added 2026-12 (K1): the build from which Microsoft's guidance lets the mitigation go on this
+   * server's CU line (can be later than fixedIn); removable verdicts are judged against it.
+   */
+  removableFrom: string | null;
+  /** The evidence behind fixedIn and removableFrom. */
+  sources: EvidenceSource[];
+  /** A sentence when sources name different builds (the later one decides), else null. */
+  disagreement: string | null;
+  /** Who put the artefacts there: EEMS, Microsoft's EOMT script, or unknown (matched by behaviour). */
+  appliedBy: 'EEMS' | 'EOMT' | 'unknown' | null;
   /** Names of the artefacts still on the server (rule names, pools, services). */
   artefacts: string[];
   /** Why, in words an admin reads. */
@@ -189,6 +236,11 @@ export interface Alert {
   diagnosis: Diagnosis | null;
   /** ISO 8601 UTC: when the rule raised it. */
   time: string;
+  /**
+   * Added 2026-12: when the problem began (the audit entry that turned a setting off, the first
+   * failed cycle), which can be long before `time`; null or absent when unknown.
+   */
+  since?: string | null;
 }
 
 /** Overall status, with the monitoring-plugin exit codes of contracts.md. */

@@ -14,12 +14,20 @@ export interface CollectRequest {
 export type ActionStepKind =
   | 'backup-config'
   | 'block-mitigation'
+  | 'unblock-mitigation'
   | 'remove-rewrite-rule'
   | 'start-app-pool'
   | 'start-service'
   | 'set-org-mitigations-enabled'
   | 'set-server-mitigations-enabled'
   | 'verify';
+
+/**
+ * Where a step runs (issue 13, point 10): through Exchange's remote PowerShell endpoint
+ * (Set-ExchangeServer, Set-OrganizationConfig; also for the local server, eems-domain.md K8), or
+ * on the Exchange server itself over WinRM (WebAdministration, services, files).
+ */
+export type StepChannel = 'exchange' | 'server';
 
 /**
  * One step of a plan, as data. `powershell` is what the admin is shown (the exact command the
@@ -32,6 +40,8 @@ export interface ActionStep {
   args: Record<string, string | boolean | string[]>;
   description: string;
   powershell: string;
+  /** Where it runs; the plan shows it. Absent only in plans made before 2026-12. */
+  channel?: StepChannel;
 }
 
 /** The outcome of one step on a host. `changed` is false when the step found nothing to do. */
@@ -49,6 +59,26 @@ export interface LogLocation {
   folder: string;
 }
 
+/**
+ * The answer of a server to "can you reach the mitigation endpoint?" (what Microsoft's
+ * Test-MitigationServiceConnectivity.ps1 checks), asked of the server itself through its own
+ * InternetWebProxy / WinHTTP proxy, never of the workstation.
+ */
+export interface EndpointCheck {
+  server: string;
+  /** ISO 8601 UTC. */
+  checkedAt: string;
+  reachable: boolean;
+  /** The HTTP status the endpoint answered with, or null when no answer came. */
+  statusCode: number | null;
+  /** The endpoint URL asked. */
+  url: string;
+  /** The proxy the request went through, or null when it went direct. */
+  proxy: string | null;
+  /** The error text (exception chain) when not reachable: diagnosed like a 1008 body. */
+  error: string | null;
+}
+
 /** Per-call options: `signal` abandons a call (engine stop, time-out); the host ends what it started. */
 export interface HostCallOptions {
   signal?: AbortSignal;
@@ -64,6 +94,8 @@ export interface HostPort {
   run(step: ActionStep, options?: HostCallOptions): Promise<StepResult>;
   /** Where to read the server's Mitigation Service log files, or null when unknown. */
   logLocation(server: string): LogLocation | null;
+  /** Ask the server to fetch the mitigation endpoint through its own proxy settings. */
+  testEndpoint?(server: string, options?: HostCallOptions): Promise<EndpointCheck>;
 }
 
 /** Time as an input, so rules and soaks can run on a fake clock. */

@@ -2,7 +2,7 @@
  * The engine's public shapes: what createEngine takes, what snapshot() returns (the UI's whole
  * picture of the organisation) and the events it pushes.
  */
-import type { KnowledgeBase } from '../core/knowledge/knowledge-base.js';
+import type { KnowledgeBase } from '../core/mitigations/knowledge-base.js';
 import type { DayCycles } from '../core/log-cycles.js';
 import type { Alert, Diagnosis, MitigationVerdict, OverallStatus, ServerState, StateDocument } from '../core/model.js';
 import type { Clock, HostPort, NotifierPort } from '../core/ports.js';

@@ -10,7 +10,7 @@
 import { emptyRuleMemory, evaluate, openAlerts } from '../core/alerts/alert-rules.js';
 import { coalesceAlerts } from '../core/alerts/alert-coalesce.js';
 import { overallStatus } from '../core/alerts/overall-status.js';
-import { judgeServer } from '../core/staleness.js';
+import { judgeServer } from '../core/mitigations/staleness.js';
 import type { Alert, EemsEvent, LogEntry, MitigationVerdict, ServerState, StateDocument } from '../core/model.js';
 import { type EngineStateDocument, emptyEngineState, engineStatePath, loadEngineState, saveEngineState } from './bookmarks.js';
 import { collectForwardedEvents } from './collectors/event-collector.js';

@@ -5,7 +5,8 @@
  */
 import { resolve } from 'node:path';
 import type { EemsEvent, ServerState, StateDocument } from '../core/model.js';
-import type { ActionStep, Clock, CollectRequest, HostPort, LogLocation, StepResult } from '../core/ports.js';
+import type { ActionStep, Clock, CollectRequest, EndpointCheck, HostPort, LogLocation, StepResult } from '../core/ports.js';
+import { failureTexts, OCS_URL } from './eems-texts.js';
 import { advanceLab, setLabFault } from './lab.js';
 import { executeStep } from './lab-steps.js';
 import { isValidServerName, labPaths, loadLab, readLabCached, readServerEvents, readStateCached, saveLab, withLabLock } from './lab-store.js';
@@ -20,6 +21,7 @@ export interface LabHost extends HostPort {
   run(step: ActionStep, options?: { signal?: AbortSignal }): Promise<StepResult>;
   /** The lab clock: now() is the lab's time, re-read from lab.json. */
   clock: Clock;
+  testEndpoint(server: string, options?: { signal?: AbortSignal }): Promise<EndpointCheck>;
   /** Let hours pass in the lab (advanceLab). */
   advance(hours: number): Promise<void>;
   /** Switch a fault (setLabFault). */
@@ -171,6 +173,31 @@ export async function createLabHost(dir: string, options: LabHostOptions = {}): 
     logLocation(server: string): LogLocation | null {
       const found = lookup(server);
       return 'error' in found ? null : { server: found.server.name, folder: labPaths.logs(root, found.server.name) };
+    },
+
+    /** The server's fetch as Test-MitigationServiceConnectivity would see it: its fetch fault decides. */
+    async testEndpoint(server: string, opts?: { signal?: AbortSignal }): Promise<EndpointCheck> {
+      const found = lookup(server);
+      if ('error' in found) throw new Error(found.error);
+      if (found.server.hung) await hangs.hang(server, opts?.signal);
+      await delay(latency);
+      const again = lookup(server);
+      if ('error' in again) throw new Error(again.error);
+      if (again.server.unreachable) throw new Error(unreachableSentence(again.server.name));
+      const state = readStateCached(root).servers.find((s) => s.Name === again.server.name);
+      const fault = again.server.fetchFault;
+      // The endpoint answers 200 to a plain GET even when the service then refuses the XML's
+      // signature (GRANIKOS-2): only transport failures make the check fail.
+      const transport = fault === 'tls-chain' || fault === 'revocation' || fault === 'proxy' || fault === 'network';
+      return {
+        server: again.server.name,
+        checkedAt: readLabCached(root).now,
+        reachable: !transport,
+        statusCode: transport ? (fault === 'proxy' ? 407 : null) : 200,
+        url: OCS_URL,
+        proxy: state?.InternetWebProxy ?? null,
+        error: transport && fault ? failureTexts(fault).eventInner : null,
+      };
     },
 
     async advance(hours: number): Promise<void> {

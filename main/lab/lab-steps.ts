@@ -6,7 +6,7 @@
  */
 import { mkdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { parseStepArgs, type StepArgs } from '../core/action-steps.js';
+import { parseStepArgs, type StepArgs } from '../core/mitigations/action-steps.js';
 import type { RewriteRule, ServerState } from '../core/model.js';
 import type { ActionStep, StepResult } from '../core/ports.js';
 import { startService } from './eems-cycle.js';
@@ -49,6 +49,8 @@ export async function executeStep(writer: LabWriter, state: LabStateDocument, st
       return backupConfig(writer, server, s.args, time);
     case 'block-mitigation':
       return blockMitigations(server, s.args, time);
+    case 'unblock-mitigation':
+      return unblockMitigations(server, s.args, time);
     case 'remove-rewrite-rule':
       return removeRule(server, s.args);
     case 'start-app-pool': {
@@ -84,6 +86,21 @@ function blockMitigations(server: ServerState, args: StepArgs<'block-mitigation'
     RunDate: new Date(time).toISOString(),
   }].slice(-50);
   return done(true, `${server.Name}: MitigationsBlocked is now ${list.join(', ')}.`);
+}
+
+/** Like run-step.ps1: write back the list found now without the given IDs. */
+function unblockMitigations(server: ServerState, args: StepArgs<'unblock-mitigation'>, time: number): StepResult {
+  const list = server.MitigationsBlocked.filter((b) => !args.remove.some((id) => same(b, id)));
+  if (list.length === server.MitigationsBlocked.length) return done(false, `${server.Name} does not block ${args.remove.join(', ')}; nothing to take off.`);
+  server.MitigationsBlocked = list;
+  server.AuditEntries = [...(server.AuditEntries ?? []), {
+    Caller: DEFAULT_CALLER,
+    CmdletName: 'Set-ExchangeServer',
+    ObjectModified: server.Name,
+    Parameters: { MitigationsBlocked: list.join(',') },
+    RunDate: new Date(time).toISOString(),
+  }].slice(-50);
+  return done(true, `${server.Name}: MitigationsBlocked is now ${list.join(', ') || '(empty)'}.`);
 }
 
 async function backupConfig(writer: LabWriter, server: ServerState, args: StepArgs<'backup-config'>, time: number): Promise<StepResult> {

@@ -3,7 +3,7 @@ import assert from 'node:assert/strict';
 import { mkdtemp, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
-import { defaultKnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
+import { defaultKnowledgeBase } from '../../main/core/mitigations/knowledge-base.js';
 import { createEngine } from '../../main/engine/engine.js';
 import { createFakeClock, createManualScheduler } from '../../main/engine/scheduler.js';
 import { defaultSettings } from '../../main/engine/settings/settings-schema.js';

@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defaultKnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
+import { defaultKnowledgeBase } from '../../main/core/mitigations/knowledge-base.js';
 import type { DesktopNotification, NotifierPort } from '../../main/core/ports.js';
 import { type Engine, createEngine } from '../../main/engine/engine.js';
 import { createFakeClock, createManualScheduler } from '../../main/engine/scheduler.js';

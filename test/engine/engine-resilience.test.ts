@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
-import { defaultKnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
+import { defaultKnowledgeBase } from '../../main/core/mitigations/knowledge-base.js';
 import { type Engine, createEngine } from '../../main/engine/engine.js';
 import { type FakeClock, type ManualScheduler, createFakeClock, createManualScheduler } from '../../main/engine/scheduler.js';
 import { fetchServer } from '../../main/engine/server-fetch.js';

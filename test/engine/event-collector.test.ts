@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { join } from 'node:path';
-import { defaultKnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
+import { defaultKnowledgeBase } from '../../main/core/mitigations/knowledge-base.js';
 import type { EemsEvent } from '../../main/core/model.js';
 import type { HostPort } from '../../main/core/ports.js';
 import { collectForwardedEvents } from '../../main/engine/collectors/event-collector.js';

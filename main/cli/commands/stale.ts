@@ -4,7 +4,7 @@
  */
 import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
 import { readKnowledge, readStateFile } from '../input-files.js';
-import { judgeState, type StaleReport } from '../../core/staleness.js';
+import { judgeState, type StaleReport } from '../../core/mitigations/staleness.js';
 
 const USAGE = `Usage: eems-watch stale --state FILE [--knowledge FILE] [--json]
 

@@ -14,10 +14,10 @@
  * for what EEMS did as designed (applied, removed, blocked).
  */
 import type { AdminAuditEntry, Alert, AlertKind, Diagnosis, EemsEvent, LogEntry, ServerState, Severity, StateDocument, Verdict } from '../model.js';
-import type { KnowledgeBase } from '../knowledge/knowledge-base.js';
-import { findMitigation } from '../knowledge/knowledge-base.js';
+import type { KnowledgeBase } from '../mitigations/knowledge-base.js';
+import { findMitigation } from '../mitigations/knowledge-base.js';
 import { diagnose, diagnoseLogEntries } from '../diagnosis/diagnosis.js';
-import { judgeServer } from '../staleness.js';
+import { judgeServer } from '../mitigations/staleness.js';
 import { isFetchCycleStart } from '../parsers/mitigation-log.js';
 import { type FetchMemory, emptyFetchMemory, endEpisode, noteCycleStart, noteFailure } from './alert-fetch.js';
 import { wording } from './alert-wording.js';

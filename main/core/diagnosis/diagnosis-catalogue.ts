@@ -87,6 +87,21 @@ function signingCert(): Entry {
   };
 }
 
+/** eems-domain.md K2: the July 2026 service-side change. */
+function buildTooOld(): Entry {
+  return {
+    title: 'This server\'s build is too old for the mitigation files Microsoft publishes since July 2026',
+    explanation:
+      'Since July 2026 the EM service can no longer use the configuration files Microsoft publishes unless Exchange runs the June 2026 update (Jun26SU) or newer: their signing chain changed, and an older build reports "leaf certificate is from unknown issuer or has EKU mismatch". ' +
+      'Mitigations already applied keep working, but this server cannot receive any new mitigation. The trust list, CRL and port-80 steps that fix a signing-certificate error do not help here.',
+    fix: [
+      'Install the June 2026 Security Update (Jun26SU) or a later one for this server\'s CU (see the build numbers page); on a CU that got no June 2026 update, move to a supported CU first.',
+      RESTART_AND_CHECK,
+    ],
+    links: [LINKS.learnEm, LINKS.buildNumbers],
+  };
+}
+
 function revocation(): Entry {
   return {
     title: 'The certificate revocation check could not be made',
@@ -211,6 +226,7 @@ const BUILDERS: Record<DiagnosisCode, (details: Record<string, unknown>) => Entr
   'untrusted-endpoint': untrustedEndpoint,
   proxy,
   network,
+  'build-too-old': buildTooOld,
   crash,
   unknown,
 };

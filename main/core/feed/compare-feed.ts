@@ -5,7 +5,7 @@
  * base, falling back to the part before the first dot for a family the catalogue does not know.
  */
 import type { StateDocument } from '../model.js';
-import { familyMatches, findMitigation, type KnowledgeBase } from '../knowledge/knowledge-base.js';
+import { familyMatches, findMitigation, type KnowledgeBase } from '../mitigations/knowledge-base.js';
 import type { FeedConfig } from './feed-types.js';
 
 /** One published or applied mitigation, named for a person. */

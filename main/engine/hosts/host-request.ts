@@ -4,12 +4,12 @@
  * ever spliced into script text. Names that end up in a path, an XPath or an -Identity are still
  * checked against a strict pattern first, so a bad value is refused with a sentence instead.
  */
-import { isOrganisationStep, parseStepArgs, stepArgsSchemas } from '../../core/action-steps.js';
+import { isOrganisationStep, parseStepArgs, stepArgsSchemas } from '../../core/mitigations/action-steps.js';
 import type { ActionStep, ActionStepKind } from '../../core/ports.js';
 import { serverNameSchema, type Settings } from '../settings/settings-schema.js';
 
 // The step-argument contract lives in core (one shape per kind, shared with removal-plan.ts and the lab).
-export { mitigationIdSchema, stepArgsSchemas } from '../../core/action-steps.js';
+export { mitigationIdSchema, stepArgsSchemas } from '../../core/mitigations/action-steps.js';
 
 /** The request document every script reads from stdin. */
 export interface ScriptRequest {

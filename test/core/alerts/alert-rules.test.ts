@@ -4,7 +4,7 @@ import { readFile } from 'node:fs/promises';
 import { parseMitigationLog } from '../../../main/core/parsers/mitigation-log.js';
 import { fixture } from '../../support/paths.js';
 import { type EvaluateInput, type RuleMemory, emptyRuleMemory, evaluate, openAlerts } from '../../../main/core/alerts/alert-rules.js';
-import { defaultKnowledgeBase } from '../../../main/core/knowledge/knowledge-base.js';
+import { defaultKnowledgeBase } from '../../../main/core/mitigations/knowledge-base.js';
 import type { EemsEvent, LogEntry, ServerState, StateDocument } from '../../../main/core/model.js';
 
 const kb = defaultKnowledgeBase();

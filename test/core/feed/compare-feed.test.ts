@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { compareFeedWithState } from '../../../main/core/feed/compare-feed.js';
-import { defaultKnowledgeBase } from '../../../main/core/knowledge/knowledge-base.js';
+import { defaultKnowledgeBase } from '../../../main/core/mitigations/knowledge-base.js';
 import type { FeedConfig } from '../../../main/core/feed/feed-types.js';
 import type { ServerState, StateDocument } from '../../../main/core/model.js';
 

@@ -1,14 +1,14 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
-import type { ServerState, StateDocument } from '../../main/core/model.js';
-import { parseStepArgs } from '../../main/core/action-steps.js';
-import type { ActionStep } from '../../main/core/ports.js';
-import { parseStateDocument } from '../../main/core/parsers/state-document.js';
-import { planOrgReenable, planRemoval, verifyRemoval, type ActionPlan } from '../../main/core/removal-plan.js';
-import { judgeServer } from '../../main/core/staleness.js';
-import { fixture } from '../support/paths.js';
+import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../../../main/core/mitigations/knowledge-base.js';
+import type { ServerState, StateDocument } from '../../../main/core/model.js';
+import { parseStepArgs } from '../../../main/core/mitigations/action-steps.js';
+import type { ActionStep } from '../../../main/core/ports.js';
+import { parseStateDocument } from '../../../main/core/parsers/state-document.js';
+import { planOrgReenable, planRemoval, verifyRemoval, type ActionPlan } from '../../../main/core/mitigations/removal-plan.js';
+import { judgeServer } from '../../../main/core/mitigations/staleness.js';
+import { fixture } from '../../support/paths.js';
 
 const kb = defaultKnowledgeBase();
 

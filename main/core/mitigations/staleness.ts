@@ -3,9 +3,9 @@
  * say whether it is still needed, stale, orphaned or blocked (contracts.md, `eems-watch stale`).
  */
 import { formatBuild, nameBuild, serverBuild, type ServerBuild } from './builds.js';
-import { fixStatus } from './knowledge/fix-status.js';
-import { familyMatches, findMitigation, type KnowledgeBase, type MitigationEntry } from './knowledge/knowledge-base.js';
-import type { AppPool, MitigationVerdict, RewriteRule, ServerState, StateDocument, Verdict, WindowsService } from './model.js';
+import { fixStatus } from './fix-status.js';
+import { familyMatches, findMitigation, type KnowledgeBase, type MitigationEntry } from './knowledge-base.js';
+import type { AppPool, MitigationVerdict, RewriteRule, ServerState, StateDocument, Verdict, WindowsService } from '../model.js';
 
 /** An artefact of a mitigation found on a server. */
 export interface FoundArtefact {
@@ -122,6 +122,11 @@ function verdictOf(subject: Subject, sb: ServerBuild, kb: KnowledgeBase): Mitiga
     verdict,
     removable,
     fixedIn,
+    // Placeholders until the two-build evidence lands (issue 11): removableFrom = fixedIn.
+    removableFrom: fixedIn,
+    sources: [],
+    disagreement: null,
+    appliedBy: names.length > 0 ? 'EEMS' : null,
     artefacts: names,
     reason: sentence(reason),
   });

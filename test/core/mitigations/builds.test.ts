@@ -1,8 +1,8 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { compareBuilds, formatBuild, nameBuild, parseBuild, productOf, serverBuild, type ExchangeBuild } from '../../main/core/builds.js';
-import { defaultKnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
-import type { ServerState } from '../../main/core/model.js';
+import { compareBuilds, formatBuild, nameBuild, parseBuild, productOf, serverBuild, type ExchangeBuild } from '../../../main/core/mitigations/builds.js';
+import { defaultKnowledgeBase } from '../../../main/core/mitigations/knowledge-base.js';
+import type { ServerState } from '../../../main/core/model.js';
 
 const kb = defaultKnowledgeBase();
 

@@ -1,17 +1,17 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { nameBuild, parseBuild, productOf, serverBuild } from '../../main/core/builds.js';
-import { fixStatus } from '../../main/core/knowledge/fix-status.js';
+import { nameBuild, parseBuild, productOf, serverBuild } from '../../../main/core/mitigations/builds.js';
+import { fixStatus } from '../../../main/core/mitigations/fix-status.js';
 import {
   applyKnowledgeOverride,
   defaultKnowledgeBase,
   familyMatches,
   findMitigation,
   type MitigationEntry,
-} from '../../main/core/knowledge/knowledge-base.js';
-import type { ServerState } from '../../main/core/model.js';
-import { fixture } from '../support/paths.js';
+} from '../../../main/core/mitigations/knowledge-base.js';
+import type { ServerState } from '../../../main/core/model.js';
+import { fixture } from '../../support/paths.js';
 
 const kb = defaultKnowledgeBase();
 const readJson = (...parts: string[]): unknown => JSON.parse(readFileSync(fixture('kb', ...parts), 'utf8'));

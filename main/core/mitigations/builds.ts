@@ -2,8 +2,8 @@
  * Exchange build numbers: read them as Exchange prints them, compare them as [System.Version] does,
  * and name them ("Exchange 2019 CU15 Jun26SU") from the knowledge base's build table.
  */
-import type { ServerState } from './model.js';
-import type { BuildEntry, KnowledgeBase } from './knowledge/knowledge-base.js';
+import type { ServerState } from '../model.js';
+import type { BuildEntry, KnowledgeBase } from './knowledge-base.js';
 
 /** A four-part Exchange build, e.g. 15.2.1748.46. */
 export interface ExchangeBuild {

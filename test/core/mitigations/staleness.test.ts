@@ -1,11 +1,11 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
-import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../../main/core/knowledge/knowledge-base.js';
-import type { MitigationVerdict, ServerState, StateDocument } from '../../main/core/model.js';
-import { parseStateDocument } from '../../main/core/parsers/state-document.js';
-import { findArtefacts, judgeServer, judgeState } from '../../main/core/staleness.js';
-import { fixture } from '../support/paths.js';
+import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../../../main/core/mitigations/knowledge-base.js';
+import type { MitigationVerdict, ServerState, StateDocument } from '../../../main/core/model.js';
+import { parseStateDocument } from '../../../main/core/parsers/state-document.js';
+import { findArtefacts, judgeServer, judgeState } from '../../../main/core/mitigations/staleness.js';
+import { fixture } from '../../support/paths.js';
 
 const kb = defaultKnowledgeBase();
 

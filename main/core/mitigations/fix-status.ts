@@ -2,7 +2,7 @@
  * Is a mitigation's fix installed on a server? Decided from the catalogue's fixed builds per CU line,
  * never from Learn's "highest version applicable" column (its meaning differs between M1 and M2).
  */
-import { compareBuilds, formatBuild, nameBuild, parseBuild, sameCuLine, type ExchangeBuild, type ServerBuild } from '../builds.js';
+import { compareBuilds, formatBuild, nameBuild, parseBuild, sameCuLine, type ExchangeBuild, type ServerBuild } from './builds.js';
 import type { KnowledgeBase, MitigationEntry } from './knowledge-base.js';
 
 /** The answer, with the fixing build of the server's CU line when the catalogue lists one. */

@@ -7,9 +7,9 @@
  */
 import { parseStepArgs } from './action-steps.js';
 import { formatBuild, serverBuild } from './builds.js';
-import { findMitigation, type Artefact, type KnowledgeBase } from './knowledge/knowledge-base.js';
-import type { MitigationVerdict, ServerState } from './model.js';
-import type { ActionStep } from './ports.js';
+import { findMitigation, type Artefact, type KnowledgeBase } from './knowledge-base.js';
+import type { MitigationVerdict, ServerState } from '../model.js';
+import type { ActionStep } from '../ports.js';
 import { findArtefacts, normaliseIdList, type FoundArtefact } from './staleness.js';
 
 /** A plan the UI shows and the engine runs step by step. */

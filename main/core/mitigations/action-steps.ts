@@ -5,7 +5,7 @@
  * (a renamed or extra field) fails loudly in the tests instead of being guessed at by a host.
  */
 import { z } from 'zod';
-import type { ActionStep, ActionStepKind } from './ports.js';
+import type { ActionStep, ActionStepKind } from '../ports.js';
 
 /** Mitigation IDs as EEMS writes them: "PING1", "M1", "M2.1.0". */
 export const mitigationIdSchema = z
@@ -56,6 +56,14 @@ export const stepArgsSchemas = {
       message: 'must contain the mitigation the step blocks',
       path: ['mitigationsBlocked'],
     }),
+  /**
+   * Take IDs off MitigationsBlocked (`remove`: the family and/or exact IDs); every other blocked ID
+   * stays. Hosts read the list they find and write it back without these.
+   */
+  'unblock-mitigation': z.strictObject({
+    mitigation: mitigationIdSchema,
+    remove: z.array(mitigationIdSchema, 'must be a list of mitigation IDs').min(1, 'must name at least one mitigation ID'),
+  }),
   /** One rule, found by name in the file itself (`location` "" = server level of applicationHost.config). */
   'remove-rewrite-rule': z.strictObject({
     name: ruleNameSchema,

@@ -1,7 +1,7 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { isOrganisationStep, parseStepArgs } from '../../main/core/action-steps.js';
-import type { ActionStep } from '../../main/core/ports.js';
+import { isOrganisationStep, parseStepArgs } from '../../../main/core/mitigations/action-steps.js';
+import type { ActionStep } from '../../../main/core/ports.js';
 
 function step(kind: ActionStep['kind'], args: ActionStep['args'], server: string | null = 'EX01'): ActionStep {
   return { kind, server, args, description: kind, powershell: '' };

@@ -1,0 +1,23 @@
+/**
+ * The mitigation logic, in one room: how EEMS Watch reaches a verdict on a mitigation and, from the
+ * verdict, a removal plan. Read the files in this order:
+ *
+ * 1. builds.ts: the server's build, read from ExSetup's FileVersion (the SU level) or, failing that,
+ *    AdminDisplayVersion (the CU only), compared as [System.Version] and named from the build table.
+ * 2. knowledge-schema.ts / knowledge-base.ts: the catalogue (mitigations.json) and build table
+ *    (builds.json), versioned data with a schema, mergeable with an admin's override. Every fact
+ *    carries its source.
+ * 3. fix-status.ts: for one mitigation and one server build, whether the fix is installed (the CVE
+ *    record's fixed builds per CU line).
+ * 4. staleness.ts: every mitigation on a server (applied, blocked, or only an artefact left) gets a
+ *    verdict (contracts.md, `stale`): active, stale-applied, orphan-artefact, orphan-unfixed,
+ *    blocked, heartbeat. Only stale-applied and orphan-artefact are removable.
+ * 5. removal-plan.ts / action-steps.ts: a removable verdict becomes a plan of data steps (back up,
+ *    block, remove, verify), each with one argument shape that every host checks before it runs.
+ */
+export * from './builds.js';
+export * from './knowledge-base.js';
+export * from './fix-status.js';
+export * from './staleness.js';
+export * from './removal-plan.js';
+export * from './action-steps.js';
