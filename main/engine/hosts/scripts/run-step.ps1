@@ -130,6 +130,16 @@ function Invoke-EemsExchangeStep($Step) {
             Set-ExchangeServer -Identity $name -MitigationsBlocked $list -ErrorAction Stop
             return @{ ok = $true; changed = $true; message = "$name now blocks $($list -join ', ')." }
         }
+        'unblock-mitigation' {
+            $current = ConvertTo-EemsStringList $server.MitigationsBlocked
+            $remove = ConvertTo-EemsStringList $Step.args.remove
+            foreach ($id in $remove) { $null = Assert-EemsName $id $script:MitigationIdPattern 'mitigation ID' }
+            # The value replaces the list: write back what is blocked now, without these IDs.
+            $list = [string[]]@($current | Where-Object { $remove -notcontains $_ })
+            if ($list.Count -eq $current.Count) { return @{ ok = $true; changed = $false; message = "$name does not block $($remove -join ', '); nothing to take off." } }
+            Set-ExchangeServer -Identity $name -MitigationsBlocked $list -ErrorAction Stop
+            return @{ ok = $true; changed = $true; message = "$name now blocks $(if ($list.Count -gt 0) { $list -join ', ' } else { 'nothing' })." }
+        }
         'set-server-mitigations-enabled' {
             if (-not ($Step.args.enabled -is [bool])) { throw 'args.enabled must be true or false.' }
             if ($server.MitigationsEnabled -eq $Step.args.enabled) { return @{ ok = $true; changed = $false; message = "MitigationsEnabled of $name is already $($Step.args.enabled)." } }
