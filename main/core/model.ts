@@ -175,6 +175,8 @@ export interface EvidenceSource {
   confidence: 'confirmed' | 'third-party' | 'inferred';
   /** A link an admin can open, or null. */
   url: string | null;
+  /** What the source says in words (a statement without a build, or why the build), or null. */
+  says?: string | null;
 }
 
 /** The judgement on one mitigation on one server (contracts.md, stale). */

@@ -49,12 +49,12 @@ test('__proto__ and constructor keys in a state file change no prototype and no 
 test('__proto__ keys in a knowledge override neither pollute nor sneak in fields', () => {
   const kb = defaultKnowledgeBase();
   const merged = applyKnowledgeOverride(kb, JSON.parse(
-    '{"__proto__":{"polluted":1},"schemaVersion":1,"mitigations":[{"id":"M2","__proto__":{"fixedBuilds":[]},"constructor":{"prototype":{"polluted":2}}}],' +
+    '{"__proto__":{"polluted":1},"schemaVersion":2,"mitigations":[{"id":"M2","__proto__":{"lines":[]},"constructor":{"prototype":{"polluted":2}}}],' +
       '"builds":[{"build":"15.2.1748.46","__proto__":{"update":"EVIL"}}]}',
   ));
   assert.ok(merged.ok, merged.ok ? '' : merged.error);
   const m2 = merged.value.mitigations.find((m) => m.id === 'M2')!;
-  assert.equal(m2.fixedBuilds.length, 4, 'the fixed builds were not replaced through __proto__');
+  assert.equal(m2.lines.length, 4, 'the CU lines were not replaced through __proto__');
   assert.equal(merged.value.builds.find((b) => b.build === '15.2.1748.46')!.update, 'Jun26SU');
   assertObjectPrototypeClean();
 });

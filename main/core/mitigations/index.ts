@@ -7,8 +7,12 @@
  * 2. knowledge-schema.ts / knowledge-base.ts: the catalogue (mitigations.json) and build table
  *    (builds.json), versioned data with a schema, mergeable with an admin's override. Every fact
  *    carries its source.
- * 3. fix-status.ts: for one mitigation and one server build, whether the fix is installed (the CVE
- *    record's fixed builds per CU line).
+ * 3. evidence.ts: for one mitigation and one server build, two builds per CU line with their sources:
+ *    fixedIn (the CVE record's fixed build: is the code fix installed?) and removableFrom (Microsoft's
+ *    removal guidance: may the mitigation go?). When sources differ, the later build decides and
+ *    `disagreement` says who says what. Only removableFrom ever makes a mitigation removable.
+ *    artefacts.ts: what a mitigation left on the server (EEMS's and EOMT's rules, by name or by the
+ *    behaviour signature in the catalogue), and who applied it.
  * 4. staleness.ts: every mitigation on a server (applied, blocked, or only an artefact left) gets a
  *    verdict (contracts.md, `stale`): active, stale-applied, orphan-artefact, orphan-unfixed,
  *    blocked, heartbeat. Only stale-applied and orphan-artefact are removable.
@@ -17,7 +21,9 @@
  */
 export * from './builds.js';
 export * from './knowledge-base.js';
-export * from './fix-status.js';
+export * from './evidence.js';
+export * from './artefacts.js';
+export * from './powershell-quote.js';
 export * from './staleness.js';
 export * from './removal-plan.js';
 export * from './action-steps.js';

@@ -1,23 +1,16 @@
 /**
  * Staleness: for every mitigation on a server (applied, blocked, or only its artefact left behind),
  * say whether it is still needed, stale, orphaned or blocked (contracts.md, `eems-watch stale`).
+ * Removable verdicts (stale-applied, orphan-artefact) come only from `removableFrom` (evidence.ts):
+ * between fixedIn and removableFrom a mitigation stays `active`, and the reason says so.
  */
 import { formatBuild, nameBuild, serverBuild, type ServerBuild } from './builds.js';
-import { fixStatus } from './fix-status.js';
+import { appliedByOf, findArtefacts, type FoundArtefact } from './artefacts.js';
+import { judgeEvidence, type Evidence } from './evidence.js';
 import { familyMatches, findMitigation, type KnowledgeBase, type MitigationEntry } from './knowledge-base.js';
-import type { AppPool, MitigationVerdict, RewriteRule, ServerState, StateDocument, Verdict, WindowsService } from '../model.js';
+import type { MitigationVerdict, ServerState, StateDocument, Verdict } from '../model.js';
 
-/** An artefact of a mitigation found on a server. */
-export interface FoundArtefact {
-  /** Catalogue family ("M2"), or the family read from an unknown rule name ("M21"). */
-  family: string;
-  known: boolean;
-  kind: 'rewrite-rule' | 'app-pool' | 'service';
-  name: string;
-  rule?: RewriteRule;
-  pool?: AppPool;
-  service?: WindowsService;
-}
+export { findArtefacts, type FoundArtefact } from './artefacts.js';
 
 /** The `stale --json` document. */
 export interface StaleReport {
@@ -36,13 +29,6 @@ export interface StaleReport {
   }[];
 }
 
-/**
- * EEMS rule names carry the applied ID after "EEMS " ("EEMS M2.1 OWA CSP - outbound"). A rule not
- * in the catalogue but named this way is attributed to its family. INFERRED naming convention: two
- * published mitigations follow it; a future one may not.
- */
-const EEMS_RULE_NAME = /^EEMS\s+([A-Za-z]+\d+)(?:\.\d+)*\s/i;
-
 /** A multi-valued property as a clean list: null, missing and non-string items are dropped. */
 export function normaliseIdList(list: unknown): string[] {
   if (!Array.isArray(list)) return [];
@@ -57,47 +43,8 @@ export function normaliseIdList(list: unknown): string[] {
   return out;
 }
 
-function sameName(a: string, b: string): boolean {
-  return a.trim().toLowerCase() === b.trim().toLowerCase();
-}
-
 function arrayOf<T>(value: T[] | null | undefined): T[] {
   return Array.isArray(value) ? value : [];
-}
-
-/**
- * Every mitigation artefact still on a server: rewrite rules and preConditions named in the
- * catalogue (or named like EEMS rules), Stopped app pools and stopped or disabled services that a
- * mitigation names.
- */
-export function findArtefacts(server: ServerState, kb: KnowledgeBase): FoundArtefact[] {
-  const found: FoundArtefact[] = [];
-  const owner = (type: string, name: string) =>
-    kb.mitigations.find((m) => m.artefacts.some((a) => a.type === type && sameName(a.name, name))) ?? null;
-  for (const rule of arrayOf(server.RewriteRules)) {
-    if (typeof rule?.Name !== 'string') continue;
-    const entry = owner('rewrite-rule', rule.Name);
-    if (entry) {
-      found.push({ family: entry.id, known: true, kind: 'rewrite-rule', name: rule.Name, rule });
-      continue;
-    }
-    const m = EEMS_RULE_NAME.exec(rule.Name);
-    if (!m?.[1]) continue;
-    const byName = kb.mitigations.find((e) => sameName(e.id, m[1]!));
-    found.push({ family: byName?.id ?? m[1].toUpperCase(), known: !!byName, kind: 'rewrite-rule', name: rule.Name, rule });
-  }
-  for (const pool of arrayOf(server.AppPools)) {
-    if (typeof pool?.Name !== 'string' || !/^stopped$/i.test(pool.State ?? '')) continue;
-    const entry = owner('app-pool', pool.Name);
-    if (entry) found.push({ family: entry.id, known: true, kind: 'app-pool', name: pool.Name, pool });
-  }
-  for (const service of arrayOf(server.Services)) {
-    if (typeof service?.Name !== 'string') continue;
-    const down = !/^running$/i.test(service.Status ?? '') || /^disabled$/i.test(service.StartType ?? '');
-    const entry = down ? owner('service', service.Name) : null;
-    if (entry) found.push({ family: entry.id, known: true, kind: 'service', name: service.Name, service });
-  }
-  return found;
 }
 
 interface Subject {
@@ -113,59 +60,66 @@ function sentence(text: string): string {
   return t.charAt(0).toUpperCase() + t.slice(1) + (/[.!?]$/.test(t) ? '' : '.');
 }
 
+const NO_EVIDENCE: Pick<MitigationVerdict, 'fixedIn' | 'removableFrom' | 'sources' | 'disagreement'> = { fixedIn: null, removableFrom: null, sources: [], disagreement: null };
+
+/** A verdict of an entry the catalogue lacks, or of the heartbeat: no evidence to weigh. */
+function verdictWithoutEvidence(subject: Subject, make: (v: Verdict, reason: string) => MitigationVerdict): MitigationVerdict {
+  const { id, entry, applied, blockedBy } = subject;
+  const blockNote = blockedBy ? `${id} is blocked (MitigationsBlocked holds '${blockedBy}'), so EEMS will not apply it` : '';
+  if (entry?.kind === 'heartbeat') {
+    if (blockedBy) return make('blocked', `${blockNote}; the heartbeat then cannot show that EEMS works on this server`);
+    return make('heartbeat', `${id} is the EEMS heartbeat: it changes nothing on the server and is never stale`);
+  }
+  const unknown = `no fix is known for ${id}: it is not in the knowledge base (update EEMS Watch or add it in a knowledge update)`;
+  if (blockedBy) return make('blocked', `${blockNote}; ${unknown}`);
+  if (applied) return make('active', unknown);
+  return make('orphan-unfixed', `the artefact of ${id} remains though EEMS no longer lists it as applied, and ${unknown}; leave it in place until the fix is known`);
+}
+
+/** The verdict from the evidence. Only `ev.removable` (removableFrom reached) ever yields a removable verdict. */
+function verdictFromEvidence(subject: Subject, ev: Evidence, entry: MitigationEntry, make: (v: Verdict, reason: string) => MitigationVerdict): MitigationVerdict {
+  const { id, applied, blockedBy, artefacts } = subject;
+  const left = artefacts.length > 0;
+  const blockNote = blockedBy ? `${id} is blocked (MitigationsBlocked holds '${blockedBy}'), so EEMS will not apply it` : '';
+  const fixWords = ev.keep ?? ev.reason;
+  if (blockedBy) {
+    // Still listed as applied: stale-applied (contracts.md), with the block already done.
+    if (ev.removable && left && applied) {
+      return make('stale-applied', `${id} is still in MitigationsApplied although ${ev.reason}; it is already blocked (MitigationsBlocked holds '${blockedBy}'), so EEMS will not put it back: remove its artefact (this is where a half-finished removal resumes)`);
+    }
+    if (ev.removable && left) return make('orphan-artefact', `${blockNote}, but its artefact is still on the server and ${ev.reason}: remove the artefact (this is where a half-finished removal resumes)`);
+    if (left) return make('blocked', `${blockNote}; its artefact is still in place and still protects the server: ${fixWords}`);
+    return make('blocked', `${blockNote}; nothing of it is left on the server, and ${fixWords}`);
+  }
+  const exposed = `removing it would leave the server exposed to ${entry.cve ?? entry.id}: install ${entry.fixedBy ? `the ${entry.fixedBy}` : 'the fixing update'} first`;
+  if (applied) {
+    if (ev.removable) return make('stale-applied', `${id} is still in MitigationsApplied although ${ev.reason}; the published list may not exclude this build yet: block ${entry.id}, then remove its artefact`);
+    if (ev.fixed) return make('active', `${id} is applied: ${ev.keep}`);
+    return make('active', `${id} is applied and still needed: ${ev.reason}`);
+  }
+  if (ev.removable) return make('orphan-artefact', `${entry.id} is no longer in MitigationsApplied but its artefact is still on the server, and ${ev.reason}: it is safe to remove`);
+  if (ev.fixed) return make('active', `${entry.id} is no longer in MitigationsApplied but its artefact is still on the server: ${ev.keep}; keep the artefact until then`);
+  return make('orphan-unfixed', `${entry.id} is no longer in MitigationsApplied but its artefact is still on the server, and ${ev.reason}; ${exposed}`);
+}
+
 function verdictOf(subject: Subject, sb: ServerBuild, kb: KnowledgeBase): MitigationVerdict {
-  const { id, entry, applied, blockedBy, artefacts } = subject;
-  const names = artefacts.map((a) => a.name);
-  const make = (verdict: Verdict, removable: boolean, fixedIn: string | null, reason: string): MitigationVerdict => ({
+  const { id, entry, artefacts } = subject;
+  const judgeable = entry && entry.kind !== 'heartbeat';
+  const ev = judgeable ? judgeEvidence(sb, entry, kb) : null;
+  const removableVerdicts: Verdict[] = ['stale-applied', 'orphan-artefact'];
+  const make = (verdict: Verdict, reason: string): MitigationVerdict => ({
     id,
     family: entry?.id ?? id,
     verdict,
-    removable,
-    fixedIn,
-    // Placeholders until the two-build evidence lands (issue 11): removableFrom = fixedIn.
-    removableFrom: fixedIn,
-    sources: [],
-    disagreement: null,
-    appliedBy: names.length > 0 ? 'EEMS' : null,
-    artefacts: names,
+    // Belt and braces: a removable verdict exists only where removableFrom is reached.
+    removable: removableVerdicts.includes(verdict) && ev?.removable === true,
+    ...(ev ? { fixedIn: ev.fixedIn, removableFrom: ev.removableFrom, sources: ev.sources, disagreement: ev.disagreement } : NO_EVIDENCE),
+    appliedBy: appliedByOf(artefacts),
+    artefacts: artefacts.map((a) => a.name),
     reason: sentence(reason),
   });
-  const blockNote = blockedBy ? `${id} is blocked (MitigationsBlocked holds '${blockedBy}'), so EEMS will not apply it` : '';
-
-  if (entry?.kind === 'heartbeat') {
-    if (blockedBy) return make('blocked', false, null, `${blockNote}; the heartbeat then cannot show that EEMS works on this server`);
-    return make('heartbeat', false, null, `${id} is the EEMS heartbeat: it changes nothing on the server and is never stale`);
-  }
-  if (!entry) {
-    const unknown = `no fix is known for ${id}: it is not in the knowledge base (update EEMS Watch or add it in a knowledge override)`;
-    if (blockedBy) return make('blocked', false, null, `${blockNote}; ${unknown}`);
-    if (applied) return make('active', false, null, unknown);
-    return make('orphan-unfixed', false, null, `the artefact of ${id} remains though EEMS no longer lists it as applied, and ${unknown}; leave it in place until the fix is known`);
-  }
-
-  const fix = fixStatus(sb, entry, kb);
-  const exposed = `removing it would leave the server exposed to ${entry.cve ?? entry.id}: install ${entry.fixedBy ? `the ${entry.fixedBy}` : 'the fixing update'} first`;
-  if (blockedBy) {
-    // Still listed as applied: stale-applied (contracts.md), with the block already done.
-    if (fix.fixed && names.length > 0 && applied) {
-      return make('stale-applied', true, fix.fixedIn, `${id} is still in MitigationsApplied although ${fix.reason}; it is already blocked (MitigationsBlocked holds '${blockedBy}'), so EEMS will not put it back: remove its artefact (this is where a half-finished removal resumes)`);
-    }
-    if (fix.fixed && names.length > 0) {
-      return make('orphan-artefact', true, fix.fixedIn, `${blockNote}, but its artefact is still on the server and ${fix.reason}: remove the artefact (this is where a half-finished removal resumes)`);
-    }
-    if (names.length > 0) return make('blocked', false, fix.fixedIn, `${blockNote}; its artefact is still in place and still protects the server, because ${fix.reason}`);
-    return make('blocked', false, fix.fixedIn, `${blockNote}; nothing of it is left on the server, and ${fix.reason}`);
-  }
-  if (applied) {
-    if (fix.fixed) {
-      return make('stale-applied', true, fix.fixedIn, `${id} is still in MitigationsApplied although ${fix.reason}; the published list may not exclude this build yet: block ${entry.id}, then remove its artefact`);
-    }
-    return make('active', false, fix.fixedIn, `${id} is applied and still needed: ${fix.reason}`);
-  }
-  if (fix.fixed) {
-    return make('orphan-artefact', true, fix.fixedIn, `${entry.id} is no longer in MitigationsApplied but its artefact is still on the server, and ${fix.reason}: it is safe to remove`);
-  }
-  return make('orphan-unfixed', false, fix.fixedIn, `${entry.id} is no longer in MitigationsApplied but its artefact is still on the server, and ${fix.reason}; ${exposed}`);
+  if (!ev || !entry) return verdictWithoutEvidence(subject, make);
+  return verdictFromEvidence(subject, ev, entry, make);
 }
 
 function artefactsFor(id: string, entry: MitigationEntry | null, pool: FoundArtefact[]): FoundArtefact[] {
@@ -192,19 +146,26 @@ export function judgeServer(server: ServerState, kb: KnowledgeBase): MitigationV
 
   for (const id of applied) {
     const entry = findMitigation(kb, id);
-    const blockedBy = blocked.find((b) => familyMatches(b, id)) ?? null;
-    if (blockedBy) usedBlocks.add(blockedBy);
+    const covering = blocked.filter((b) => familyMatches(b, id));
+    const blockedBy = covering[0] ?? null;
+    for (const b of covering) usedBlocks.add(b);
     subjects.push({ id, entry, applied: true, blockedBy, artefacts: [] });
   }
   // Artefacts go to the first applied ID of their family; the others of the family show none.
   for (const subject of subjects) subject.artefacts = take(subject.id, subject.entry);
-  for (const id of blocked.filter((b) => !usedBlocks.has(b))) {
+  // A family ID and its exact IDs blocked together (K9: both are written) make one subject.
+  const unusedBlocks = blocked.filter((b) => !usedBlocks.has(b));
+  for (const id of unusedBlocks) {
     const entry = findMitigation(kb, id);
-    subjects.push({ id, entry, applied: false, blockedBy: id, artefacts: take(id, entry) });
+    const family = entry?.id ?? id;
+    if (subjects.some((s) => !s.applied && s.blockedBy && (s.entry?.id ?? s.id).toUpperCase() === family.toUpperCase())) continue;
+    const shown = unusedBlocks.find((b) => b.toUpperCase() === family.toUpperCase()) ?? id;
+    subjects.push({ id: shown, entry, applied: false, blockedBy: shown, artefacts: take(shown, entry) });
   }
   for (const family of [...new Set(left.map((a) => a.family))]) {
     const entry = findMitigation(kb, family);
-    subjects.push({ id: family, entry: entry?.id === family ? entry : null, applied: false, blockedBy: null, artefacts: take(family, entry?.id === family ? entry : null) });
+    const own = entry?.id === family ? entry : null;
+    subjects.push({ id: family, entry: own, applied: false, blockedBy: null, artefacts: take(family, own) });
   }
   const sb = serverBuild(server);
   return subjects.map((s) => verdictOf(s, sb, kb));

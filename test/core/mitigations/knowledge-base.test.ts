@@ -2,7 +2,7 @@ import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { nameBuild, parseBuild, productOf, serverBuild } from '../../../main/core/mitigations/builds.js';
-import { fixStatus } from '../../../main/core/mitigations/fix-status.js';
+import { judgeEvidence } from '../../../main/core/mitigations/evidence.js';
 import {
   applyKnowledgeOverride,
   defaultKnowledgeBase,
@@ -80,17 +80,21 @@ test('PING1 is the heartbeat: no CVE, no artefact, no fix', () => {
   const ping = findMitigation(kb, 'PING1')!;
   assert.equal(ping.kind, 'heartbeat');
   assert.equal(ping.cve, null);
-  assert.deepEqual([ping.artefacts, ping.fixedBuilds], [[], []]);
+  assert.deepEqual([ping.artefacts, ping.lines], [[], []]);
 });
 
 test('M1: CVE-2022-41040, fixed by the Nov22SU builds, one inbound rule on Default Web Site', () => {
   const m1 = findMitigation(kb, 'M1')!;
   assert.equal(m1.cve, 'CVE-2022-41040');
   assert.equal(m1.appliedAs, 'M1.1');
-  assert.deepEqual(m1.fixedBuilds.map((f) => f.build), ['15.0.1497.44', '15.1.2375.37', '15.1.2507.16', '15.2.986.36', '15.2.1118.20']);
-  for (const f of m1.fixedBuilds.filter((x) => x.product !== 'Exchange 2013')) assert.equal(nameBuild(parseBuild(f.build)!, kb).update, 'Nov22SU', f.build);
-  assert.deepEqual(m1.artefacts, [
-    { type: 'rewrite-rule', name: 'EEMS M1.1 PowerShell - inbound', direction: 'inbound', location: 'Default Web Site', configFile: 'web.config', psPath: 'IIS:\\Sites\\Default Web Site' },
+  const fixed = m1.lines.map((l) => l.fixedIn.map((c) => c.build));
+  assert.deepEqual(fixed, [['15.0.1497.44'], ['15.1.2375.37'], ['15.1.2507.16'], ['15.2.986.36'], ['15.2.1118.20']]);
+  // M1: fixedIn = removableFrom = the Nov22SU builds (EOMTv2's thresholds).
+  assert.deepEqual(m1.lines.map((l) => l.removableFrom.map((c) => c.build)), fixed);
+  for (const l of m1.lines.filter((x) => x.product !== 'Exchange 2013')) assert.equal(nameBuild(parseBuild(l.fixedIn[0]!.build)!, kb).update, 'Nov22SU');
+  assert.deepEqual(m1.artefacts.map((a) => [a.name, a.type === 'rewrite-rule' ? a.appliedBy : '']), [
+    ['EEMS M1.1 PowerShell - inbound', 'EEMS'],
+    ['PowerShell - inbound', 'EOMT'],
   ]);
   assert.match(m1.userImpact, /PowerShell/);
   assert.match(m1.userImpact, /autodiscover/i);
@@ -101,20 +105,27 @@ test('M2: CVE-2026-42897, fixed by the Jun26SU builds, outbound rule plus preCon
   const m2 = findMitigation(kb, 'M2')!;
   assert.equal(m2.cve, 'CVE-2026-42897');
   assert.equal(m2.appliedAs, 'M2.1.x');
-  assert.deepEqual(m2.fixedBuilds.map((f) => f.build), ['15.1.2507.69', '15.2.1544.41', '15.2.1748.46', '15.2.2562.43']);
-  for (const f of m2.fixedBuilds) assert.equal(nameBuild(parseBuild(f.build)!, kb).update, 'Jun26SU', f.build);
-  assert.deepEqual(m2.artefacts.map((a) => [a.type, a.name, a.type === 'rewrite-rule' ? a.direction : '']), [
-    ['rewrite-rule', 'EEMS M2.1 OWA CSP - outbound', 'outbound'],
-    ['rewrite-rule', 'EEMS M2.1 OWA SPA HTML shell - precondition', 'precondition'],
+  assert.deepEqual(m2.lines.map((l) => l.fixedIn[0]!.build), ['15.1.2507.69', '15.2.1544.41', '15.2.1748.46', '15.2.2562.43']);
+  for (const l of m2.lines) assert.equal(nameBuild(parseBuild(l.fixedIn[0]!.build)!, kb).update, 'Jun26SU');
+  // K1: removable only from Jul26SU.
+  const removable = m2.lines.map((l) => l.removableFrom.map((c) => c.build).filter((b) => b !== null));
+  assert.deepEqual(removable, [['15.1.2507.71'], ['15.2.1544.43'], ['15.2.1748.48'], ['15.2.2562.45']]);
+  for (const [b] of removable) assert.equal(nameBuild(parseBuild(b!)!, kb).update, 'Jul26SU');
+  assert.deepEqual(m2.artefacts.map((a) => [a.type, a.name, a.type === 'rewrite-rule' ? a.direction : '', a.type === 'rewrite-rule' ? a.appliedBy : '']), [
+    ['rewrite-rule', 'EEMS M2.1 OWA CSP - outbound', 'outbound', 'EEMS'],
+    ['rewrite-rule', 'EEMS M2.1 OWA SPA HTML shell - precondition', 'precondition', 'EEMS'],
+    ['rewrite-rule', 'EOMT OWA CSP - outbound', 'outbound', 'EOMT'],
+    ['rewrite-rule', 'EOMT OWA SPA HTML shell - precondition', 'precondition', 'EOMT'],
   ]);
   for (const a of m2.artefacts) {
     assert.ok(a.type === 'rewrite-rule');
-    assert.equal(a.psPath, 'IIS:\\Sites\\Default Web Site\\owa');
     assert.equal(a.location, 'Default Web Site/owa');
     assert.equal(a.configFile, 'web.config');
   }
-  assert.match(m2.userImpact, /add-ins/);
-  assert.match(m2.userImpact, /inline/);
+  // K6: Microsoft's known issues and the IE caveat.
+  for (const issue of [/calendar printing/, /inline images/, /OWA Light/, /published calendars \(HTTP 500\)/, /OWACalendar\.Proxy/, /Internet Explorer and IE mode are not protected/, /script-src-attr 'none'/]) {
+    assert.match(m2.userImpact, issue);
+  }
   assert.ok(m2.rollback.some((s) => s.includes('Remove-WebConfigurationProperty')));
   assert.ok(m2.links.length > 0 && m2.protectsAgainst.includes('CVE-2026-42897'));
 });
@@ -157,7 +168,7 @@ test('an override replaces fields by id/build and adds complete new entries', ()
   assert.equal(merged.versions.override, 'test-override-1');
   const m2 = findMitigation(merged, 'M2.1.0')!;
   assert.match(m2.userImpact, /Changed by the override/);
-  assert.deepEqual(m2.fixedBuilds, findMitigation(kb, 'M2')!.fixedBuilds, 'fields not given are kept');
+  assert.deepEqual(m2.lines, findMitigation(kb, 'M2')!.lines, 'fields not given are kept');
   const m9 = findMitigation(merged, 'M9.1') as MitigationEntry;
   assert.deepEqual(m9.artefacts.map((a) => a.type), ['app-pool', 'service']);
   assert.equal(nameBuild(parseBuild('15.2.1748.57')!, merged).label, 'Exchange 2019 CU15 Dec26SU');
@@ -171,8 +182,8 @@ test('an override replaces fields by id/build and adds complete new entries', ()
 
 test('a malformed override is refused with the exact field at fault', () => {
   const cases: [string, string][] = [
-    ['bad-fixed-build.json', 'mitigations[1].fixedBuilds[0].build: expected a build like "15.2.1748.46"'],
-    ['bad-schema-version.json', 'schemaVersion: this file has another schema version; EEMS Watch reads schemaVersion 1'],
+    ['bad-fixed-build.json', 'mitigations[1].lines[0].fixedIn[0].build: expected a build like "15.2.1748.46"'],
+    ['bad-schema-version.json', 'schemaVersion: this file has another schema version; EEMS Watch reads schemaVersion 2'],
     ['bad-new-incomplete.json', "mitigations[0].title: required, because mitigation 'M9' is not in the knowledge base yet"],
     ['bad-build-date.json', 'builds[0].date: expected a date like "2026-06-09"'],
     ['bad-artefact-type.json', 'mitigations[0].artefacts[0].type: '],
@@ -192,47 +203,48 @@ test('override error paths also cover missing keys, wrong types and a new build 
     const result = applyKnowledgeOverride(kb, doc);
     assert.ok(!result.ok && result.error.startsWith(start), result.ok ? 'accepted' : result.error);
   };
-  check({ schemaVersion: 1, mitigations: [{ title: 'no id' }] }, 'mitigations[0].id: ');
-  check({ schemaVersion: 1, mitigations: [{ id: 'M2', links: 'x' }] }, 'mitigations[0].links: ');
-  check({ schemaVersion: 1, mitigations: [{ id: 'M2', fixedBuilds: [{ product: 'Exchange 2019', build: '15.2.1748.46' }] }] }, 'mitigations[0].fixedBuilds[0].cu: ');
-  check({ schemaVersion: 1, mitigations: [{ id: 'M2', artefacts: [{ type: 'rewrite-rule', name: 'x', direction: 'sideways', location: '', configFile: 'web.config' }] }] }, 'mitigations[0].artefacts[0].direction: ');
-  check({ schemaVersion: 1, builds: [{ build: '15.2.1748.99' }] }, "builds[0].product: required, because build '15.2.1748.99' is not in the knowledge base yet");
-  check({ schemaVersion: 1, builds: [{ build: 'latest' }] }, 'builds[0].build: expected a build');
+  check({ schemaVersion: 2, mitigations: [{ title: 'no id' }] }, 'mitigations[0].id: ');
+  check({ schemaVersion: 2, mitigations: [{ id: 'M2', links: 'x' }] }, 'mitigations[0].links: ');
+  check({ schemaVersion: 2, mitigations: [{ id: 'M2', lines: [{ product: 'Exchange 2019', fixedIn: [{ build: '15.2.1748.46', sources: ['learn-em'] }], removableFrom: [] }] }] }, 'mitigations[0].lines[0].cu: ');
+  check({ schemaVersion: 2, mitigations: [{ id: 'M2', lines: [{ product: 'Exchange 2019', cu: 'CU15', fixedIn: [{ build: '15.2.1748.46', sources: ['nobody'] }], removableFrom: [] }] }] }, "mitigations[2].lines[0].fixedIn[0].sources: names the source 'nobody'");
+  check({ schemaVersion: 2, mitigations: [{ id: 'M2', artefacts: [{ type: 'rewrite-rule', name: 'x', direction: 'sideways', location: '', configFile: 'web.config' }] }] }, 'mitigations[0].artefacts[0].direction: ');
+  check({ schemaVersion: 2, builds: [{ build: '15.2.1748.99' }] }, "builds[0].product: required, because build '15.2.1748.99' is not in the knowledge base yet");
+  check({ schemaVersion: 2, builds: [{ build: 'latest' }] }, 'builds[0].build: expected a build');
   check({ mitigations: [] }, 'schemaVersion: ');
   check(null, '(document): ');
 });
 
-test('fixStatus: a CU line newer than any listed counts as fixed, an older one does not', () => {
+test('evidence: a CU line newer than any listed counts as fixed, an older one does not', () => {
   const m1 = findMitigation(kb, 'M1')!;
   const m2 = findMitigation(kb, 'M2')!;
   const at = (ExSetupVersion: string) => serverBuild(server({ ExSetupVersion }));
   // M1's lines end at 2019 CU12: CU13, CU14, CU15 and SE include the fix.
   for (const v of ['15.2.1258.12', '15.2.1544.4', '15.2.1748.10', '15.2.2562.17']) {
-    const s = fixStatus(at(v), m1, kb);
+    const s = judgeEvidence(at(v), m1, kb);
     assert.equal(s.fixed, true, v);
     assert.equal(s.fixedIn, null, v);
     assert.match(s.reason, /newer CU line/, v);
   }
   // M2 shipped for 2019 CU14/CU15: CU13 and CU12 got no fix; 2016 CU22 neither.
   for (const v of ['15.2.1258.39', '15.2.1118.40', '15.1.2375.37']) {
-    const s = fixStatus(at(v), m2, kb);
+    const s = judgeEvidence(at(v), m2, kb);
     assert.equal(s.fixed, false, v);
     assert.match(s.reason, /got no fix for CVE-2026-42897/, v);
     assert.match(s.reason, /move the server to a supported CU/, v);
   }
-  const cu13 = fixStatus(at('15.2.1258.39'), m2, kb);
+  const cu13 = judgeEvidence(at('15.2.1258.39'), m2, kb);
   assert.match(cu13.reason, /^Exchange 2019 CU13 got no fix/);
-  assert.equal(fixStatus(at('15.0.1497.44'), m2, kb).fixed, false);
-  assert.equal(fixStatus(at('15.0.1497.44'), m1, kb).fixed, true);
-  assert.equal(fixStatus(at('15.0.1497.42'), m1, kb).fixed, false);
+  assert.equal(judgeEvidence(at('15.0.1497.44'), m2, kb).fixed, false);
+  assert.equal(judgeEvidence(at('15.0.1497.44'), m1, kb).fixed, true);
+  assert.equal(judgeEvidence(at('15.0.1497.42'), m1, kb).fixed, false);
 });
 
-test('fixStatus: with only AdminDisplayVersion a listed CU line cannot count as fixed', () => {
+test('evidence: with only AdminDisplayVersion a listed CU line cannot count as fixed', () => {
   const m2 = findMitigation(kb, 'M2')!;
-  const s = fixStatus(serverBuild(server({ AdminDisplayVersion: 'Version 15.2 (Build 1748.10)' })), m2, kb);
+  const s = judgeEvidence(serverBuild(server({ AdminDisplayVersion: 'Version 15.2 (Build 1748.10)' })), m2, kb);
   assert.deepEqual([s.fixed, s.fixedIn], [false, '15.2.1748.46']);
   assert.match(s.reason, /only the CU is known/);
-  const none = fixStatus(serverBuild(server({})), m2, kb);
+  const none = judgeEvidence(serverBuild(server({})), m2, kb);
   assert.equal(none.fixed, false);
   assert.match(none.reason, /build is unknown/);
 });
