@@ -23,12 +23,17 @@ test('stale --json on the contracts.md example prints exactly the contract docum
   assert.equal(doc.servers.length, 1);
   assert.deepEqual([doc.servers[0]!.name, doc.servers[0]!.build], ['EX01', '15.2.1748.46']);
   for (const m of doc.servers[0]!.mitigations) {
-    assert.deepEqual(Object.keys(m).sort(), ['artefacts', 'family', 'fixedIn', 'id', 'reason', 'removable', 'verdict']);
+    // contracts.md 2026-12-01: removableFrom, sources and disagreement added, nothing else.
+    assert.deepEqual(Object.keys(m).sort(), ['artefacts', 'disagreement', 'family', 'fixedIn', 'id', 'reason', 'removable', 'removableFrom', 'sources', 'verdict']);
+    for (const s of m.sources as Record<string, unknown>[]) for (const key of ['what', 'build', 'source', 'date']) assert.ok(key in s, key);
   }
   assert.deepEqual(
-    doc.servers[0]!.mitigations.map((m) => [m.id, m.verdict, m.removable]),
-    [['PING1', 'heartbeat', false], ['M2.1.0', 'stale-applied', true]],
+    doc.servers[0]!.mitigations.map((m) => [m.id, m.verdict, m.removable, m.fixedIn, m.removableFrom]),
+    [['PING1', 'heartbeat', false, null, null], ['M2.1.0', 'active', false, '15.2.1748.46', '15.2.1748.48']],
   );
+  const m2 = doc.servers[0]!.mitigations[1]!;
+  assert.match(String(m2.reason), /fix installed \(Jun26SU\); Microsoft advises keeping M2 until Jul26SU/);
+  assert.match(String(m2.disagreement), /Sources differ/);
 });
 
 test('stale --json covers all six verdicts on the every-verdict state file', async () => {
@@ -43,8 +48,8 @@ test('stale prints a readable table per server, with the reason under each row',
   const r = await run(['--state', fixture('kb', 'every-verdict.json')]);
   assert.equal(r.code, 0, r.stderr);
   assert.match(r.stdout, /^EX-ACTIVE {2}15\.2\.1748\.43 {2}Exchange 2019 CU15 Feb26SU$/m);
-  assert.match(r.stdout, /^ {2}ID +VERDICT +REMOVABLE +FIXED IN +ARTEFACTS$/m);
-  assert.match(r.stdout, /^ {2}M2\.1\.0 +stale-applied +yes +15\.2\.1544\.41 +EEMS M2\.1 OWA CSP - outbound, EEMS M2\.1 OWA SPA HTML shell - precondition$/m);
+  assert.match(r.stdout, /^ {2}ID +VERDICT +REMOVABLE +FIXED IN +REMOVABLE FROM +ARTEFACTS$/m);
+  assert.match(r.stdout, /^ {2}M2\.1\.0 +stale-applied +yes +15\.2\.1544\.41 +15\.2\.1544\.43 +EEMS M2\.1 OWA CSP - outbound, EEMS M2\.1 OWA SPA HTML shell - precondition$/m);
   assert.match(r.stdout, /^ {6}M2\.1\.0 is still in MitigationsApplied although/m);
   assert.match(r.stdout, /^EX-DOWN {2}build unknown\n {2}Could not be read: Connecting to remote server/m);
   assert.match(r.stdout, /Note: Only the CU is known/);
@@ -85,7 +90,7 @@ test('--knowledge merges an override: a mitigation the shipped catalogue lacks i
 test('a malformed --knowledge file: exit 2, one line with the field path', async () => {
   assertOneLineError(
     await run(['--state', fixture('kb', 'contracts-example.json'), '--knowledge', fixture('kb', 'overrides', 'bad-fixed-build.json')]),
-    /knowledge override .*bad-fixed-build\.json: mitigations\[1\]\.fixedBuilds\[0\]\.build: expected a build/,
+    /knowledge override .*bad-fixed-build\.json: mitigations\[1\]\.lines\[0\]\.fixedIn\[0\]\.build: expected a build/,
   );
   assertOneLineError(
     await run(['--state', fixture('kb', 'contracts-example.json'), '--knowledge', fixture('kb', 'overrides', 'bad-json.json'), '--json']),

@@ -15,7 +15,7 @@ import { parseXmlSafely } from '../../main/core/feed/safe-xml.js';
 import { diagnose } from '../../main/core/diagnosis/diagnosis.js';
 import { parseMitigationLog } from '../../main/core/parsers/mitigation-log.js';
 
-const SERVER = '"Name":"EX01","ExSetupVersion":"15.2.1748.46","MitigationsApplied":["PING1"],"MitigationsBlocked":[],"RewriteRules":[],"AppPools":[],"Services":[],"Error":null';
+const SERVER = '"Name":"EX01","ExSetupVersion":"15.2.1748.48","MitigationsApplied":["PING1"],"MitigationsBlocked":[],"RewriteRules":[],"AppPools":[],"Services":[],"Error":null';
 
 function assertObjectPrototypeClean(): void {
   const probe = {} as Record<string, unknown>;
@@ -37,7 +37,7 @@ test('__proto__ and constructor keys in a state file change no prototype and no 
   }
   assertObjectPrototypeClean();
   const verdicts = judgeState(parsed.value, defaultKnowledgeBase()).servers[0]!.mitigations.map((m) => [m.id, m.verdict]);
-  // M2's rule is left and the fix is installed: an orphan, not the "applied" M2.1.0 the __proto__ tried to add.
+  // M2's rule is left and removableFrom (Jul26SU) is reached: an orphan, not the "applied" M2.1.0 the __proto__ tried to add.
   assert.deepEqual(verdicts, [['PING1', 'heartbeat'], ['M2', 'orphan-artefact']]);
 
   const list = parseExchangeServerJson(JSON.parse(`[{"__proto__":{"polluted":5},${SERVER}}]`));

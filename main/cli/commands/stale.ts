@@ -9,9 +9,10 @@ import { judgeState, type StaleReport } from '../../core/mitigations/staleness.j
 const USAGE = `Usage: eems-watch stale --state FILE [--knowledge FILE] [--json]
 
 Judges every mitigation on every server of a state file (what the collection script prints):
-  active           applied and still needed (fix not installed, or no fix known)
-  stale-applied    still applied although the fix is installed: block it, then remove the artefact
-  orphan-artefact  no longer applied, artefact left, fix installed: safe to remove
+  active           applied and still needed (fix not installed, no fix known, or the fix is
+                   installed but Microsoft advises keeping the mitigation until removableFrom)
+  stale-applied    still applied although removableFrom is reached: block it, then remove the artefact
+  orphan-artefact  no longer applied, artefact left, removableFrom reached: safe to remove
   orphan-unfixed   artefact left, fix NOT installed: keep it, the server is exposed without it
   blocked          in MitigationsBlocked
   heartbeat        PING1: changes nothing
@@ -41,17 +42,35 @@ export function formatStaleReport(report: StaleReport): string {
       out.push('  No mitigation applied, blocked or left behind.', '');
       continue;
     }
-    const rows = [['ID', 'VERDICT', 'REMOVABLE', 'FIXED IN', 'ARTEFACTS']];
+    const rows = [['ID', 'VERDICT', 'REMOVABLE', 'FIXED IN', 'REMOVABLE FROM', 'ARTEFACTS']];
     for (const m of server.mitigations) {
-      rows.push([m.id, m.verdict, m.removable ? 'yes' : 'no', m.fixedIn ?? '-', m.artefacts.length > 0 ? m.artefacts.join(', ') : '-']);
+      const by = m.appliedBy === 'EOMT' ? ' (applied by EOMT)' : '';
+      rows.push([m.id, m.verdict, m.removable ? 'yes' : 'no', m.fixedIn ?? '-', m.removableFrom ?? '-', m.artefacts.length > 0 ? m.artefacts.join(', ') + by : '-']);
     }
     const [head, ...lines] = table(rows);
     out.push(`  ${head}`);
-    lines.forEach((line, i) => out.push(`  ${line}`, `      ${server.mitigations[i]!.reason}`));
+    lines.forEach((line, i) => {
+      const m = server.mitigations[i]!;
+      out.push(`  ${line}`, `      ${m.reason}`);
+      if (m.disagreement) out.push(`      ${m.disagreement}`);
+    });
     out.push('');
   }
   if (report.servers.length === 0) out.push('The state file lists no server.', '');
   return out.join('\n');
+}
+
+/**
+ * The document exactly as contracts.md gives it: each mitigation carries the contract's fields only
+ * (appliedBy stays in the API and the table until the contract names it).
+ */
+export function contractReport(report: StaleReport): object {
+  return {
+    servers: report.servers.map((server) => ({
+      ...server,
+      mitigations: server.mitigations.map(({ appliedBy: _appliedBy, ...contract }) => contract),
+    })),
+  };
 }
 
 export const command: Command = {
@@ -67,7 +86,7 @@ export const command: Command = {
     if (!values.state) throw new UsageError('--state FILE is required (the state file the collection script prints).');
     const knowledge = await readKnowledge(values.knowledge);
     const report = judgeState(await readStateFile(values.state, io), knowledge);
-    if (values.json) writeJson(io, report);
+    if (values.json) writeJson(io, contractReport(report));
     else io.stdout(formatStaleReport(report));
     return 0;
   },

@@ -86,7 +86,7 @@ type OverrideResult = { ok: true; value: KnowledgeBase } | { ok: false; error: s
  * be complete. Every source a fact names must be in the merged source table.
  */
 export function applyKnowledgeOverride(base: KnowledgeBase, override: unknown): OverrideResult {
-  const parsed = knowledgeOverrideSchema.safeParse(override);
+  const parsed = knowledgeOverrideSchema.safeParse(withoutPrototypeKeys(override));
   if (!parsed.success) return { ok: false, error: describeSchemaError(parsed.error) };
   const doc = parsed.data;
   const result = structuredClone(base);
@@ -102,6 +102,21 @@ export function applyKnowledgeOverride(base: KnowledgeBase, override: unknown): 
   result.versions.override = doc.dataVersion ?? 'unversioned';
   result.versions.overrideDate = doc.date ?? null;
   return { ok: true, value: result };
+}
+
+const PROTOTYPE_KEYS = new Set(['__proto__', 'constructor', 'prototype']);
+
+/**
+ * A copy of a parsed JSON document without "__proto__", "constructor" and "prototype" keys at any
+ * depth: JSON.parse makes them own keys, and they are never knowledge, so they neither refuse the
+ * document (the schema is strict about unknown keys) nor reach a merged entry.
+ */
+function withoutPrototypeKeys(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(withoutPrototypeKeys);
+  if (value === null || typeof value !== 'object') return value;
+  const out: Record<string, unknown> = {};
+  for (const [key, item] of Object.entries(value)) if (!PROTOTYPE_KEYS.has(key)) out[key] = withoutPrototypeKeys(item);
+  return out;
 }
 
 interface Parser<T> {

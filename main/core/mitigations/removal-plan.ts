@@ -6,11 +6,12 @@
  * second run finds nothing to do; a backup is a new timestamped copy that never overwrites one).
  */
 import { parseStepArgs } from './action-steps.js';
+import { psString } from './powershell-quote.js';
 import { formatBuild, serverBuild } from './builds.js';
 import { findMitigation, type Artefact, type KnowledgeBase } from './knowledge-base.js';
 import type { MitigationVerdict, ServerState } from '../model.js';
 import type { ActionStep } from '../ports.js';
-import { findArtefacts, normaliseIdList, type FoundArtefact } from './staleness.js';
+import { findArtefacts, judgeServer, normaliseIdList, type FoundArtefact } from './staleness.js';
 
 /** A plan the UI shows and the engine runs step by step. */
 export interface ActionPlan {
@@ -21,14 +22,25 @@ export interface ActionPlan {
   title: string;
   steps: ActionStep[];
   warnings: string[];
+  /** The evidence behind a removal: both builds, each fact's source, and who disagrees (every removal plan shows it). */
+  evidence?: PlanEvidence;
+}
+
+/** Why the mitigation may go: the verdict's builds and sources, carried into the plan. */
+export interface PlanEvidence {
+  fixedIn: string | null;
+  removableFrom: string | null;
+  sources: MitigationVerdict['sources'];
+  disagreement: string | null;
+  appliedBy: MitigationVerdict['appliedBy'];
+  /** The applying tool's own way back (EOMT.ps1 -RollbackMitigation), shown as the alternative. */
+  alternatives: string[];
 }
 
 type PlanResult = { ok: true; plan: ActionPlan } | { ok: false; error: string };
 
-/** A PowerShell single-quoted string literal. */
-function psQuote(text: string): string {
-  return `'${text.replace(/'/g, "''")}'`;
-}
+/** A PowerShell single-quoted string literal, safe for any Unicode text (powershell-quote.ts). */
+const psQuote = psString;
 
 /** Server names are validated (letters, digits, '-', '.', '_'); anything else is quoted anyway. */
 function psIdentity(name: string): string {
@@ -98,8 +110,9 @@ function backupStep(server: string, t: RuleTarget): ActionStep {
   return {
     kind: 'backup-config',
     server,
+    channel: 'server',
     args: { location: t.location, configFile: t.configFile },
-    description: `Back up the ${t.configFile} of ${t.location || 'the server'} on ${server} before changing it (kept next to it as ${t.configFile}.<date-time>.bak).`,
+    description: `On ${server} itself (WebAdministration, over WinRM): back up the ${t.configFile} of ${t.location || 'the server'} before changing it (kept next to it as ${t.configFile}.<date-time>.bak; the result names the exact file made).`,
     powershell: `$f = ${file}; Copy-Item -LiteralPath $f -Destination ('{0}.{1}.bak' -f $f, (Get-Date).ToString('yyyyMMdd-HHmmss'))`,
   };
 }
@@ -109,8 +122,9 @@ function removeRuleStep(server: string, t: RuleTarget): ActionStep {
   return {
     kind: 'remove-rewrite-rule',
     server,
+    channel: 'server',
     args: { name: t.name, direction: t.direction, location: t.location, configFile: t.configFile },
-    description: `Remove the ${what} '${t.name}' from ${t.configFile} (${t.location || 'server level'}) on ${server}.`,
+    description: `On ${server} itself (WebAdministration, over WinRM): remove the ${what} '${t.name}' from ${t.configFile} (${t.location || 'server level'}).`,
     powershell:
       `Remove-WebConfigurationProperty -PSPath ${psQuote(t.psPath)}${locationArg(t)} -Filter ${psQuote(t.filter)} ` +
       `-Name '.' -AtElement @{name=${psQuote(t.name)}}`,
@@ -122,8 +136,9 @@ function startStep(server: string, found: FoundArtefact): ActionStep {
     return {
       kind: 'start-app-pool',
       server,
+      channel: 'server',
       args: { name: found.name },
-      description: `Start the IIS application pool ${found.name} on ${server} (the mitigation stopped it).`,
+      description: `On ${server} itself (WebAdministration, over WinRM): start the IIS application pool ${found.name} (the mitigation stopped it).`,
       powershell: `Start-WebAppPool -Name ${psQuote(found.name)}`,
     };
   }
@@ -131,8 +146,9 @@ function startStep(server: string, found: FoundArtefact): ActionStep {
   return {
     kind: 'start-service',
     server,
+    channel: 'server',
     args: disabled ? { name: found.name, startType: 'Automatic' } : { name: found.name },
-    description: `Start the service ${found.name} on ${server}${disabled ? ' and set it back to Automatic' : ''} (the mitigation stopped it).`,
+    description: `On ${server} itself (over WinRM): start the service ${found.name}${disabled ? ' and set it back to Automatic' : ''} (the mitigation stopped it).`,
     powershell: `${disabled ? `Set-Service -Name ${psQuote(found.name)} -StartupType Automatic; ` : ''}Start-Service -Name ${psQuote(found.name)}`,
   };
 }
@@ -154,17 +170,25 @@ function planId(server: ServerState, verdict: MitigationVerdict, found: FoundArt
   )}`;
 }
 
+/** The IDs a block writes (K9): the family and the exact applied ID, as Microsoft's guidance blocks both. */
+export function idsToBlock(family: string, appliedId: string): string[] {
+  return appliedId.trim().toUpperCase() === family.toUpperCase() ? [family] : [family, appliedId.trim()];
+}
+
 /**
- * Set-ExchangeServer replaces the whole list, so the step carries the complete new one; hosts add
- * its IDs to the list they find, so a block added since the plan was made is kept.
+ * Set-ExchangeServer replaces the whole list, so the step carries the complete new one: what is
+ * already blocked, plus the family and the exact applied ID (K9); hosts add its IDs to the list
+ * they find, so a block added since the plan was made is kept.
  */
-function blockStep(server: string, family: string, blocked: string[]): ActionStep {
-  const list = [...blocked, family];
+function blockStep(server: string, family: string, appliedId: string, blocked: string[]): ActionStep {
+  const have = new Set(blocked.map((b) => b.toUpperCase()));
+  const list = [...blocked, ...idsToBlock(family, appliedId).filter((id) => !have.has(id.toUpperCase()))];
   return {
     kind: 'block-mitigation',
     server,
+    channel: 'exchange',
     args: { mitigation: family, mitigationsBlocked: list },
-    description: `Block ${family} on ${server} so EEMS does not apply it again. Set-ExchangeServer replaces the whole list, so the new list is: ${list.join(', ')}.`,
+    description: `Through Exchange's remote PowerShell endpoint (Set-ExchangeServer): block ${idsToBlock(family, appliedId).join(' and ')} on ${server} so EEMS does not apply it again. Set-ExchangeServer replaces the whole list, so the new list keeps what was blocked: ${list.join(', ')}.`,
     powershell: `Set-ExchangeServer -Identity ${psIdentity(server)} -MitigationsBlocked @(${list.map(psQuote).join(',')})`,
   };
 }
@@ -177,6 +201,12 @@ function refusal(server: ServerState, verdict: MitigationVerdict, kb: KnowledgeB
     case 'heartbeat':
       return `${verdict.id} is the EEMS heartbeat and changes nothing on ${server.Name}; there is nothing to remove.`;
     case 'active':
+      if (/^Fix installed|: fix installed/i.test(verdict.reason) && verdict.removableFrom) {
+        return `${verdict.id} must stay on ${server.Name}: the fix is installed, but Microsoft advises keeping ${verdict.family} until ${verdict.removableFrom}. Install that update first; it can be removed then.`;
+      }
+      if (/: fix installed/i.test(verdict.reason)) {
+        return `${verdict.id} must stay on ${server.Name}: the fix is installed, but no removal guidance is known for ${verdict.family}. Wait for a knowledge update that names the build from which it can go.`;
+      }
       return `${verdict.id} is still needed on ${server.Name}: its fix${fix} is not installed. Install the update first; EEMS then stops applying it and it can be removed.`;
     case 'orphan-unfixed':
       return `The ${verdict.family} artefact on ${server.Name} still protects it: the fix${fix} is not installed, so the server is exposed to ${cve} if it goes. Install the SU first, then remove it.`;
@@ -193,6 +223,12 @@ function refusal(server: ServerState, verdict: MitigationVerdict, kb: KnowledgeB
  */
 export function planRemoval(server: ServerState, verdict: MitigationVerdict, kb: KnowledgeBase): PlanResult {
   if (server.Error) return { ok: false, error: `${server.Name} could not be read (${server.Error}); collect its state again before planning a removal.` };
+  // Judged again here from the server and the knowledge, never taken from the caller's verdict alone:
+  // a removal is offered only at or above removableFrom.
+  const fresh = judgeServer(server, kb).find((v) => v.id.toUpperCase() === verdict.id.toUpperCase());
+  if (!fresh || !fresh.removable || fresh.verdict !== verdict.verdict) {
+    return { ok: false, error: fresh ? refusal(server, fresh, kb) : `${verdict.id} is no longer on ${server.Name}; collect its state again.` };
+  }
   if (!verdict.removable || (verdict.verdict !== 'stale-applied' && verdict.verdict !== 'orphan-artefact')) {
     return { ok: false, error: refusal(server, verdict, kb) };
   }
@@ -216,9 +252,10 @@ export function planRemoval(server: ServerState, verdict: MitigationVerdict, kb:
 
   // Only a stale-applied mitigation is still sent by EEMS for this build; an orphan's fix is installed
   // and EEMS already dropped it, so blocking it would only hide a future mitigation of the family.
-  const alreadyBlocked = blocked.some((b) => b.toUpperCase() === family.toUpperCase());
+  const toBlock = idsToBlock(family, verdict.id);
+  const alreadyBlocked = toBlock.every((id) => blocked.some((b) => b.toUpperCase() === id.toUpperCase()));
   if (verdict.verdict === 'stale-applied' && !alreadyBlocked) {
-    steps.push(blockStep(server.Name, family, blocked));
+    steps.push(blockStep(server.Name, family, verdict.id, blocked));
     warnings.push(
       `${family} stays in MitigationsBlocked on ${server.Name} after this plan: EEMS will not apply any ${family} mitigation there until you take it off the list.`,
     );
@@ -226,12 +263,13 @@ export function planRemoval(server: ServerState, verdict: MitigationVerdict, kb:
   for (const t of rules) steps.push(removeRuleStep(server.Name, t));
   for (const a of found.filter((x) => x.kind !== 'rewrite-rule')) steps.push(startStep(server.Name, a));
   const verifyArgs: ActionStep['args'] = { mitigation: family, absentRules: rules.map((t) => t.name) };
-  if (verdict.verdict === 'stale-applied') verifyArgs.expectBlocked = [family];
+  if (verdict.verdict === 'stale-applied') verifyArgs.expectBlocked = toBlock;
   steps.push({
     kind: 'verify',
     server: server.Name,
+    channel: 'exchange',
     args: verifyArgs,
-    description: `Collect ${server.Name} again and check that ${found.length > 0 ? `${found.map((a) => a.name).join(', ')} ${found.length === 1 ? 'is' : 'are'} gone` : `nothing of ${family} is left`}${verdict.verdict === 'stale-applied' ? ` and that ${family} is blocked` : ''}.`,
+    description: `Collect ${server.Name} again (the rules from its web.config / applicationHost.config on the server, MitigationsBlocked through Exchange's remote PowerShell) and check that ${found.length > 0 ? `${found.map((a) => a.name).join(', ')} ${found.length === 1 ? 'is' : 'are'} gone` : `nothing of ${family} is left`}${verdict.verdict === 'stale-applied' ? ` and that ${toBlock.join(' and ')} ${toBlock.length > 1 ? 'are' : 'is'} blocked` : ''}.`,
     powershell: `Get-ExchangeServer -Identity ${psIdentity(server.Name)} | Format-List Name,MitigationsApplied,MitigationsBlocked`,
   });
 
@@ -249,7 +287,9 @@ export function planRemoval(server: ServerState, verdict: MitigationVerdict, kb:
     if (!checked.ok) return { ok: false, error: `The plan for ${verdict.id} on ${server.Name} cannot be run: ${step.kind} ${checked.error} Remove it by hand in IIS Manager or the Services console.` };
   }
   const what = verdict.verdict === 'stale-applied' ? `stale ${verdict.id}` : `leftover ${family} artefacts`;
-  return { ok: true, plan: { id, server: server.Name, mitigation: verdict.id, title: `Remove ${what} from ${server.Name}`, steps, warnings } };
+  const alternatives = [...new Set(found.map((a) => a.catalogue?.rollback).filter((r): r is string => !!r))];
+  const evidence: PlanEvidence = { fixedIn: verdict.fixedIn, removableFrom: verdict.removableFrom, sources: verdict.sources, disagreement: verdict.disagreement, appliedBy: verdict.appliedBy, alternatives };
+  return { ok: true, plan: { id, server: server.Name, mitigation: verdict.id, title: `Remove ${what} from ${server.Name}`, steps, warnings, evidence } };
 }
 
 /** The plan that turns automatic mitigation back on for the whole organisation. */
@@ -263,6 +303,7 @@ export function planOrgReenable(): ActionPlan {
       {
         kind: 'set-org-mitigations-enabled',
         server: null,
+        channel: 'exchange',
         args: { enabled: true },
         description: 'Set MitigationsEnabled to True on the organisation, so EEMS applies mitigations again on every server that allows it.',
         powershell: 'Set-OrganizationConfig -MitigationsEnabled $true',
@@ -270,6 +311,7 @@ export function planOrgReenable(): ActionPlan {
       {
         kind: 'verify',
         server: null,
+        channel: 'exchange',
         args: { orgMitigationsEnabled: true },
         description: 'Read the organisation config again and check that MitigationsEnabled is True.',
         powershell: 'Get-OrganizationConfig | Format-List MitigationsEnabled',
@@ -296,16 +338,20 @@ export function verifyRemoval(plan: ActionPlan, after: ServerState, kb: Knowledg
     plan.steps.filter((s) => s.kind === 'remove-rewrite-rule' || s.kind === 'start-app-pool' || s.kind === 'start-service').map((s) => String(s.args.name).toLowerCase()),
   );
   const left = findArtefacts(after, kb).filter((a) => planned.has(a.name.toLowerCase())).map((a) => a.name);
+  const verify = plan.steps.find((s) => s.kind === 'verify');
   const block = plan.steps.find((s) => s.kind === 'block-mitigation');
-  const family = block ? String(block.args.mitigation) : null;
-  const notBlocked = family !== null && !normaliseIdList(after.MitigationsBlocked).some((b) => b.toUpperCase() === family.toUpperCase());
+  const expected = Array.isArray(verify?.args.expectBlocked) ? verify.args.expectBlocked.map(String) : block ? [String(block.args.mitigation)] : [];
+  const have = normaliseIdList(after.MitigationsBlocked).map((b) => b.toUpperCase());
+  const missingBlocks = expected.filter((id) => !have.includes(id.toUpperCase()));
+  const family = expected.length > 0 ? expected.join(' and ') : null;
+  const notBlocked = missingBlocks.length > 0;
   if (left.length === 0 && !notBlocked) {
     const tail = family ? ` and ${family} is blocked, so EEMS will not apply it again` : '';
     return { ok: true, message: `${plan.mitigation ?? 'The mitigation'} is gone from ${plan.server}: no artefact is left${tail}.` };
   }
   const problems = [
     ...(left.length > 0 ? [`still on ${plan.server}: ${left.join(', ')}`] : []),
-    ...(notBlocked ? [`${family} is not in MitigationsBlocked`] : []),
+    ...(notBlocked ? [`${missingBlocks.join(' and ')} ${missingBlocks.length > 1 ? 'are' : 'is'} not in MitigationsBlocked`] : []),
   ];
   return { ok: false, message: `Not finished: ${problems.join('; ')}. Run the plan again; every step skips what is already done.` };
 }

@@ -115,7 +115,7 @@ test('settings drift names who and when from the admin audit log; unreachable, c
   const failed = run({ now: new Date(hour(1, 2)), logEntries: { EX01: [error(hour(1), 'Failed to apply mitigation M2.1.0: IIS URL Rewrite Module is not installed')] } }, emptyRuleMemory());
   assert.deepEqual(failed.kinds, ['mitigation-failed']);
 
-  const fixed = doc(hour(1), [server({ ExSetupVersion: '15.02.1748.046', MitigationsApplied: ['PING1', 'M2.1.0'] })]);
+  const fixed = doc(hour(1), [server({ ExSetupVersion: '15.02.1748.048', MitigationsApplied: ['PING1', 'M2.1.0'] })]);
   const stale = run({ current: fixed, now: new Date(hour(1)) }, emptyRuleMemory());
   assert.deepEqual(stale.kinds, ['stale-mitigation']);
   assert.deepEqual(run({ previous: fixed, current: fixed, now: new Date(hour(2)) }, stale.memory).ids, [], 'a stale verdict alerts once');

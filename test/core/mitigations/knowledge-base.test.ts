@@ -16,18 +16,18 @@ import { fixture } from '../../support/paths.js';
 const kb = defaultKnowledgeBase();
 const readJson = (...parts: string[]): unknown => JSON.parse(readFileSync(fixture('kb', ...parts), 'utf8'));
 
-// Every row of eems-domain.md section 7: CU line -> revisions (the first one is the CU itself).
+// Every row of eems-domain.md section 7, plus Sep26SU and its Oct 2 2026 re-release (K11): CU line -> revisions (the first one is the CU itself).
 const SECTION_7: Record<string, number[]> = {
-  '15.2.2562': [17, 20, 27, 29, 35, 37, 41, 43, 45, 46, 53],
+  '15.2.2562': [17, 20, 27, 29, 35, 37, 41, 43, 45, 46, 49, 53],
   '15.2.922': [7, 13, 14, 19, 20, 27],
   '15.2.986': [5, 9, 14, 15, 22, 26, 29, 30, 36, 37, 41, 42],
   '15.2.1118': [7, 9, 12, 15, 20, 21, 25, 26, 30, 36, 37, 39, 40],
   '15.2.1258': [12, 16, 23, 25, 27, 28, 32, 34, 38, 39],
-  '15.2.1544': [4, 9, 11, 13, 14, 25, 27, 33, 34, 36, 37, 39, 41, 43, 44, 48],
-  '15.2.1748': [10, 24, 26, 36, 37, 39, 42, 43, 46, 48, 49, 53],
+  '15.2.1544': [4, 9, 11, 13, 14, 25, 27, 33, 34, 36, 37, 39, 41, 43, 44, 46, 48],
+  '15.2.1748': [10, 24, 26, 36, 37, 39, 42, 43, 46, 48, 49, 51, 53],
   '15.1.2308': [8, 14, 15, 20, 21, 27],
   '15.1.2375': [7, 12, 17, 18, 24, 28, 31, 32, 37],
-  '15.1.2507': [6, 9, 12, 13, 16, 17, 21, 23, 27, 31, 32, 34, 35, 37, 39, 43, 44, 55, 57, 58, 59, 61, 63, 66, 69, 71, 72, 75],
+  '15.1.2507': [6, 9, 12, 13, 16, 17, 21, 23, 27, 31, 32, 34, 35, 37, 39, 43, 44, 55, 57, 58, 59, 61, 63, 66, 69, 71, 72, 73, 75],
 };
 
 function server(fields: Partial<ServerState>): ServerState {
@@ -35,7 +35,8 @@ function server(fields: Partial<ServerState>): ServerState {
 }
 
 test('the shipped knowledge base is versioned', () => {
-  assert.equal(kb.versions.schemaVersion, 1);
+  assert.equal(kb.versions.schemaVersion, 2);
+  assert.match(kb.versions.date, /^\d{4}-\d{2}-\d{2}$/);
   assert.match(kb.versions.builds, /\S/);
   assert.match(kb.versions.mitigations, /\S/);
   assert.equal(kb.versions.override, null);
@@ -66,7 +67,14 @@ test('every build row is dated 2021-2026, has its product right, and names itsel
   assert.equal(byBuild.get('15.2.1118.37')?.date, '2023-08-15');
   assert.equal(byBuild.get('15.1.2375.7')?.date, '2021-09-28');
   assert.match(byBuild.get('15.2.1748.42')?.note ?? '', /ESU/);
-  assert.match(byBuild.get('15.2.2562.53')?.note ?? '', /not confirmed/);
+  // K11: Sep26SU rows and the October 2 re-release ("v2"), third-party, with their marks.
+  for (const [b, update] of [['15.2.2562.49', 'Sep26SU'], ['15.2.1748.51', 'Sep26SU'], ['15.2.1544.46', 'Sep26SU'], ['15.1.2507.73', 'Sep26SU'], ['15.2.2562.53', 'Sep26SUv2'], ['15.2.1748.53', 'Sep26SUv2'], ['15.2.1544.48', 'Sep26SUv2'], ['15.1.2507.75', 'Sep26SUv2']] as const) {
+    const row = byBuild.get(b)!;
+    assert.deepEqual([row.update, row.source], [update, 'third-party'], b);
+    assert.match(row.note ?? '', /\[3RD-PARTY\]/, b);
+  }
+  assert.match(byBuild.get('15.2.2562.53')?.note ?? '', /re-release of October 2, 2026/);
+  assert.ok(!kb.builds.some((r) => /CVE-2026-96940 fix/.test(r.update ?? '')));
 });
 
 test('each CU line has its CU row (update null)', () => {

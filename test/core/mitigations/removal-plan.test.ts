@@ -22,6 +22,10 @@ function serverOf(file: string, name: string): ServerState {
   assert.ok(s, name);
   return s;
 }
+/** The contracts.md server moved from Jun26SU to Jul26SU (M2's removableFrom on CU15): its M2 may go. */
+function ex01July(): ServerState {
+  return { ...loadState('contracts-example.json').servers[0]!, ExSetupVersion: '15.02.1748.048' };
+}
 function plan(server: ServerState, id: string, knowledge: KnowledgeBase = kb): ActionPlan {
   const verdict = judgeServer(server, knowledge).find((v) => v.id === id);
   assert.ok(verdict, `no verdict ${id} on ${server.Name}`);
@@ -92,18 +96,26 @@ function runPlan(s: ServerState, p: ActionPlan): { state: ServerState; changes: 
   return { state, changes };
 }
 
-test('the contracts.md example: back up, block M2 (whole list), remove the outbound rule, verify', () => {
-  const ex01 = loadState('contracts-example.json').servers[0]!;
+test('the contracts.md example on Jul26SU: back up, block M2 and M2.1.0 (whole list), remove the outbound rule, verify', () => {
+  const ex01 = ex01July();
   const p = plan(ex01, 'M2.1.0');
   assert.deepEqual([p.server, p.mitigation], ['EX01', 'M2.1.0']);
   assert.match(p.title, /M2\.1\.0/);
   assert.deepEqual(p.steps.map((s) => s.kind), ['backup-config', 'block-mitigation', 'remove-rewrite-rule', 'verify']);
   const [backup, block, remove, verify] = p.steps;
   assert.deepEqual(backup!.args, { location: 'Default Web Site/owa', configFile: 'web.config' });
-  assert.deepEqual(block!.args, { mitigation: 'M2', mitigationsBlocked: ['M2'] });
+  assert.deepEqual(block!.args, { mitigation: 'M2', mitigationsBlocked: ['M2', 'M2.1.0'] });
   assert.deepEqual(remove!.args, { name: 'EEMS M2.1 OWA CSP - outbound', direction: 'outbound', location: 'Default Web Site/owa', configFile: 'web.config' });
-  assert.deepEqual(verify!.args, { mitigation: 'M2', absentRules: ['EEMS M2.1 OWA CSP - outbound'], expectBlocked: ['M2'] });
-  assert.equal(block!.powershell, "Set-ExchangeServer -Identity EX01 -MitigationsBlocked @('M2')");
+  assert.deepEqual(verify!.args, { mitigation: 'M2', absentRules: ['EEMS M2.1 OWA CSP - outbound'], expectBlocked: ['M2', 'M2.1.0'] });
+  assert.equal(block!.powershell, "Set-ExchangeServer -Identity EX01 -MitigationsBlocked @('M2','M2.1.0')");
+  // Where each step runs (K8): IIS on the server itself over WinRM, Exchange settings through its remote PowerShell.
+  assert.deepEqual(p.steps.map((s) => s.channel), ['server', 'exchange', 'server', 'exchange']);
+  assert.match(backup!.description, /^On EX01 itself \(WebAdministration, over WinRM\)/);
+  assert.match(block!.description, /^Through Exchange's remote PowerShell endpoint/);
+  // The evidence travels with the plan.
+  assert.deepEqual([p.evidence?.fixedIn, p.evidence?.removableFrom, p.evidence?.appliedBy], ['15.2.1748.46', '15.2.1748.48', 'EEMS']);
+  assert.ok(p.evidence!.sources.some((x) => x.what === 'removableFrom' && x.url?.startsWith('https://')));
+  assert.match(p.evidence!.disagreement!, /later build decides/);
   assert.deepEqual(
     [remove!.args.name, remove!.args.location, remove!.args.configFile, remove!.args.direction],
     ['EEMS M2.1 OWA CSP - outbound', 'Default Web Site/owa', 'web.config', 'outbound'],
@@ -132,10 +144,10 @@ test('rule before preCondition, one backup per config file, the preCondition fil
 });
 
 test('the block step carries the complete new MitigationsBlocked list', () => {
-  const s = { ...loadState('contracts-example.json').servers[0]!, MitigationsBlocked: ['M1', 'M7'] };
+  const s = { ...ex01July(), MitigationsBlocked: ['M1', 'M7'] };
   const block = plan(s, 'M2.1.0').steps.find((x) => x.kind === 'block-mitigation')!;
-  assert.deepEqual(block.args.mitigationsBlocked, ['M1', 'M7', 'M2']);
-  assert.equal(block.powershell, "Set-ExchangeServer -Identity EX01 -MitigationsBlocked @('M1','M7','M2')");
+  assert.deepEqual(block.args.mitigationsBlocked, ['M1', 'M7', 'M2', 'M2.1.0']);
+  assert.equal(block.powershell, "Set-ExchangeServer -Identity EX01 -MitigationsBlocked @('M1','M7','M2','M2.1.0')");
 });
 
 test('an orphan artefact is removed without blocking (EEMS already dropped it)', () => {
@@ -161,7 +173,7 @@ test('M1: the inbound rule on Default Web Site', () => {
     remove.powershell,
     "Remove-WebConfigurationProperty -PSPath 'IIS:\\Sites\\Default Web Site' -Filter 'system.webServer/rewrite/rules' -Name '.' -AtElement @{name='EEMS M1.1 PowerShell - inbound'}",
   );
-  assert.equal(p.steps.find((s) => s.kind === 'block-mitigation')!.powershell, "Set-ExchangeServer -Identity EX-M1 -MitigationsBlocked @('M1')");
+  assert.equal(p.steps.find((s) => s.kind === 'block-mitigation')!.powershell, "Set-ExchangeServer -Identity EX-M1 -MitigationsBlocked @('M1','M1.1')");
 });
 
 test('rules in applicationHost.config: server level uses globalRules, a site uses -Location', () => {
@@ -202,13 +214,13 @@ test('app pool and service artefacts: start them (and set a disabled service bac
 });
 
 test('plan ids are deterministic: same state same id, changed state new id', () => {
-  const a = plan(loadState('contracts-example.json').servers[0]!, 'M2.1.0');
-  const b = plan(loadState('contracts-example.json').servers[0]!, 'M2.1.0');
+  const a = plan(ex01July(), 'M2.1.0');
+  const b = plan(ex01July(), 'M2.1.0');
   assert.equal(a.id, b.id);
   assert.deepEqual(a, b);
-  const changed = { ...loadState('contracts-example.json').servers[0]!, ExSetupVersion: '15.2.1748.48' };
+  const changed = { ...ex01July(), ExSetupVersion: '15.2.1748.49' };
   assert.notEqual(plan(changed, 'M2.1.0').id, a.id);
-  const other = { ...loadState('contracts-example.json').servers[0]!, Name: 'EX02' };
+  const other = { ...ex01July(), Name: 'EX02' };
   assert.notEqual(plan(other, 'M2.1.0').id, a.id);
 });
 
@@ -220,7 +232,7 @@ test('running a plan twice changes nothing the second time, and re-judging shows
   const twice = runPlan(once.state, p);
   assert.equal(twice.changes, 0);
   assert.deepEqual(twice.state, once.state);
-  assert.deepEqual(once.state.MitigationsBlocked, ['M2']);
+  assert.deepEqual(once.state.MitigationsBlocked, ['M2', 'M2.1.0']);
   const after = judgeServer(once.state, kb).find((v) => v.id === 'M2.1.0')!;
   assert.deepEqual([after.verdict, after.removable, after.artefacts], ['blocked', false, []]);
   assert.ok(verifyRemoval(p, once.state, kb).ok);
@@ -241,17 +253,19 @@ test('a removal stopped half-way is re-planned from what is left', () => {
 });
 
 test('verifyRemoval: not blocked, wrong server, unreadable server, organisation plan', () => {
-  const start = loadState('contracts-example.json').servers[0]!;
+  const start = ex01July();
   const p = plan(start, 'M2.1.0');
   const removedNotBlocked = { ...start, RewriteRules: [] };
   const r = verifyRemoval(p, removedNotBlocked, kb);
   assert.equal(r.ok, false);
-  assert.match(r.message, /M2 is not in MitigationsBlocked/);
+  assert.match(r.message, /M2 and M2\.1\.0 are not in MitigationsBlocked/);
+  const familyOnly = verifyRemoval(p, { ...start, RewriteRules: [], MitigationsBlocked: ['M2'] }, kb);
+  assert.match(familyOnly.message, /M2\.1\.0 is not in MitigationsBlocked/, 'verify checks both IDs the block wrote');
   assert.equal(verifyRemoval(p, { ...removedNotBlocked, Name: 'EX09' }, kb).ok, false);
   const down = verifyRemoval(p, { ...start, Error: 'Access is denied.' }, kb);
   assert.equal(down.ok, false);
   assert.match(down.message, /could not be read/);
-  const ok = verifyRemoval(p, { ...start, RewriteRules: [], MitigationsBlocked: ['M2'] }, kb);
+  const ok = verifyRemoval(p, { ...start, RewriteRules: [], MitigationsBlocked: ['M2', 'M2.1.0'] }, kb);
   assert.deepEqual(ok.ok, true);
   assert.match(ok.message, /gone from EX01/);
   assert.equal(verifyRemoval(planOrgReenable(), start, kb).ok, false);
@@ -266,7 +280,14 @@ test('what is not removable is refused with a sentence saying why', () => {
   assert.match(unfixed, /Install the SU first/);
   assert.match(refusal(serverOf('every-verdict.json', 'EX-BLOCKED'), 'M2.1.0'), /blocked/);
   assert.match(refusal(serverOf('every-verdict.json', 'EX-ACTIVE'), 'PING1'), /heartbeat/);
-  const ex01 = loadState('contracts-example.json').servers[0]!;
+  // Jun26SU: the fix is installed, but Microsoft advises keeping M2 until Jul26SU.
+  const june = loadState('contracts-example.json').servers[0]!;
+  const keep = refusal(june, 'M2.1.0');
+  assert.match(keep, /the fix is installed, but Microsoft advises keeping M2 until 15\.2\.1748\.48/);
+  const juneVerdict = judgeServer(june, kb).find((v) => v.id === 'M2.1.0')!;
+  const forgedJune = planRemoval(june, { ...juneVerdict, verdict: 'stale-applied', removable: true }, kb);
+  assert.equal(forgedJune.ok, false, 'a forged removable verdict below removableFrom is refused from a fresh judgement');
+  const ex01 = ex01July();
   const verdict = judgeServer(ex01, kb).find((v) => v.id === 'M2.1.0')!;
   const down = planRemoval({ ...ex01, Error: 'WinRM failed.' }, verdict, kb);
   assert.ok(!down.ok && /could not be read/.test(down.error));
@@ -287,7 +308,7 @@ test('planOrgReenable: one command, then a check', () => {
 });
 
 test('a rule name no host would accept makes the plan refuse with the field named, not a plan that cannot run', () => {
-  const base = loadState('contracts-example.json').servers[0]!;
+  const base = ex01July();
   const s: ServerState = { ...base, RewriteRules: base.RewriteRules.map((r) => ({ ...r, Location: '../../Windows' })) };
   const verdict = judgeServer(s, kb).find((v) => v.id === 'M2.1.0')!;
   const result = planRemoval(s, verdict, kb);
@@ -308,5 +329,5 @@ test('every plan of every fixture server follows the step contract', () => {
       }
     }
   }
-  assert.ok(plans >= 6, `only ${plans} plans were built`);
+  assert.ok(plans >= 5, `only ${plans} plans were built`);
 });

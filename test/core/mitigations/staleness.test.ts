@@ -32,17 +32,29 @@ function verdictsOf(list: MitigationVerdict[]): Record<string, string> {
   return Object.fromEntries(list.map((v) => [v.id, v.verdict]));
 }
 
-test('the state-file example of contracts.md: PING1 heartbeat, M2.1.0 stale on CU15 Jun26SU', () => {
+test('the state-file example of contracts.md: PING1 heartbeat, M2.1.0 active on CU15 Jun26SU (fix installed, keep until Jul26SU)', () => {
   const report = judgeState(loadState('contracts-example.json'), kb);
   assert.equal(report.servers.length, 1);
   const ex01 = report.servers[0]!;
   assert.deepEqual([ex01.name, ex01.build, ex01.buildName, ex01.buildSource], ['EX01', '15.2.1748.46', 'Exchange 2019 CU15 Jun26SU', 'ExSetup']);
-  assert.deepEqual(ex01.mitigations.map(({ reason: _r, ...rest }) => rest), [
-    { id: 'PING1', family: 'PING1', verdict: 'heartbeat', removable: false, fixedIn: null, artefacts: [] },
-    { id: 'M2.1.0', family: 'M2', verdict: 'stale-applied', removable: true, fixedIn: '15.2.1748.46', artefacts: ['EEMS M2.1 OWA CSP - outbound'] },
+  assert.deepEqual(ex01.mitigations.map((m) => [m.id, m.family, m.verdict, m.removable, m.fixedIn, m.removableFrom, m.artefacts]), [
+    ['PING1', 'PING1', 'heartbeat', false, null, null, []],
+    ['M2.1.0', 'M2', 'active', false, '15.2.1748.46', '15.2.1748.48', ['EEMS M2.1 OWA CSP - outbound']],
   ]);
-  assert.match(ex01.mitigations[1]!.reason, /block M2, then remove/);
-  assert.match(ex01.mitigations[1]!.reason, /CVE-2026-42897/);
+  const m2 = ex01.mitigations[1]!;
+  assert.match(m2.reason, /fix installed \(Jun26SU\); Microsoft advises keeping M2 until Jul26SU/);
+  assert.doesNotMatch(m2.reason, /block M2|remove/);
+  // The evidence behind both builds, and who says what.
+  assert.deepEqual(m2.sources.filter((x) => x.build).map((x) => [x.what, x.build]), [
+    ['fixedIn', '15.2.1748.46'], ['fixedIn', '15.2.1748.46'], ['removableFrom', '15.2.1748.48'], ['removableFrom', '15.2.1748.48'],
+  ]);
+  assert.ok(m2.sources.some((x) => x.what === 'removableFrom' && /EOMT/.test(x.source) && x.confidence === 'confirmed'));
+  assert.ok(m2.sources.some((x) => x.what === 'removableFrom' && x.confidence === 'third-party'));
+  assert.match(m2.disagreement!, /HealthChecker.*Jun26SU/);
+  assert.match(m2.disagreement!, /EOMT.*Jul26SU/);
+  assert.match(m2.disagreement!, /keep it in place/);
+  assert.match(m2.disagreement!, /later build decides/);
+  assert.equal(m2.appliedBy, 'EEMS');
 });
 
 test('every verdict, one server each', () => {
@@ -51,6 +63,7 @@ test('every verdict, one server each', () => {
   const expect: Record<string, Record<string, string>> = {
     'EX-ACTIVE': { PING1: 'heartbeat', 'M2.1.0': 'active' },
     'EX-STALE': { PING1: 'heartbeat', 'M2.1.0': 'stale-applied' },
+    'EX-KEEP': { PING1: 'heartbeat', 'M2.1.0': 'active' },
     'EX-ORPHAN': { PING1: 'heartbeat', M2: 'orphan-artefact' },
     'EX-UNFIXED': { PING1: 'heartbeat', M2: 'orphan-unfixed' },
     'EX-BLOCKED': { PING1: 'heartbeat', 'M2.1.0': 'blocked' },
@@ -94,17 +107,20 @@ const M2_LINES: { line: string; below: string; at: string; above: string }[] = [
   { line: 'SE RTM', below: '15.2.2562.41', at: '15.2.2562.43', above: '15.2.2562.45' },
 ];
 
-test('M2 on each CU line: below the fix active / orphan-unfixed, at and above stale / orphan-artefact', () => {
+test('M2 on each CU line: below the fix active / orphan-unfixed, fix installed (Jun26SU) still active, from removableFrom (Jul26SU) stale / orphan-artefact', () => {
   for (const { line, below, at, above } of M2_LINES) {
     for (const [build, applied, orphan] of [
       [below, 'active', 'orphan-unfixed'],
-      [at, 'stale-applied', 'orphan-artefact'],
+      [at, 'active', 'active'],
       [above, 'stale-applied', 'orphan-artefact'],
     ] as const) {
       const rules = [M2_OUT, M2_PRE];
       const a = judgeServer(server({ ExSetupVersion: build, MitigationsApplied: ['M2.1.0'], RewriteRules: rules }), kb);
       assert.equal(a[0]!.verdict, applied, `${line} ${build} applied`);
       assert.equal(a[0]!.fixedIn, at, `${line} ${build}`);
+      assert.equal(a[0]!.removableFrom, above, `${line} ${build}`);
+      assert.equal(a[0]!.removable, build === above, `${line} ${build} removable only from removableFrom`);
+      if (build === at) assert.match(a[0]!.reason, /fix installed \(Jun26SU\); Microsoft advises keeping M2 until Jul26SU/, `${line}`);
       const o = judgeServer(server({ ExSetupVersion: build, RewriteRules: rules }), kb);
       assert.deepEqual([o[0]!.id, o[0]!.verdict], ['M2', orphan], `${line} ${build} orphan`);
     }
@@ -130,7 +146,7 @@ test('M1 on a CU line newer than any listed (2019 CU14, SE) is stale; on CU11 be
 });
 
 test('null and missing lists count as empty', () => {
-  const s = { Name: 'EX01', ExSetupVersion: '15.2.1748.46', MitigationsApplied: null, MitigationsBlocked: undefined, RewriteRules: null, Error: null } as unknown as ServerState;
+  const s = { Name: 'EX01', ExSetupVersion: '15.2.1748.48', MitigationsApplied: null, MitigationsBlocked: undefined, RewriteRules: null, Error: null } as unknown as ServerState;
   assert.deepEqual(judgeServer(s, kb), []);
   const withRule = { ...s, RewriteRules: [M2_OUT] } as unknown as ServerState;
   assert.deepEqual(verdictsOf(judgeServer(withRule, kb)), { M2: 'orphan-artefact' });
@@ -162,13 +178,16 @@ test('blocked family IDs: "M2" blocks M2.1.0 and M2.1 but not M21.0', () => {
 });
 
 test('blocked with the fix installed: removable while an artefact is left, plain blocked once none is', () => {
-  const half = judgeServer(server({ ExSetupVersion: '15.2.1748.46', MitigationsApplied: ['M2.1.0'], MitigationsBlocked: ['M2'], RewriteRules: [M2_PRE] }), kb)[0]!;
+  const half = judgeServer(server({ ExSetupVersion: '15.2.1748.48', MitigationsApplied: ['M2.1.0'], MitigationsBlocked: ['M2'], RewriteRules: [M2_PRE] }), kb)[0]!;
   // Still in MitigationsApplied, so stale-applied (contracts.md: orphan-artefact is "no longer in MitigationsApplied").
   assert.deepEqual([half.verdict, half.removable, half.artefacts], ['stale-applied', true, ['EEMS M2.1 OWA SPA HTML shell - precondition']]);
   assert.match(half.reason, /already blocked/);
-  const orphan = judgeServer(server({ ExSetupVersion: '15.2.1748.46', MitigationsBlocked: ['M2'], RewriteRules: [M2_PRE] }), kb)[0]!;
+  const orphan = judgeServer(server({ ExSetupVersion: '15.2.1748.48', MitigationsBlocked: ['M2'], RewriteRules: [M2_PRE] }), kb)[0]!;
   assert.deepEqual([orphan.id, orphan.verdict, orphan.removable], ['M2', 'orphan-artefact', true]);
-  const done = judgeServer(server({ ExSetupVersion: '15.2.1748.46', MitigationsBlocked: ['M2'] }), kb)[0]!;
+  // Blocked on Jun26SU with the preCondition left: keep it (not removable before removableFrom).
+  const early = judgeServer(server({ ExSetupVersion: '15.2.1748.46', MitigationsBlocked: ['M2'], RewriteRules: [M2_PRE] }), kb)[0]!;
+  assert.deepEqual([early.verdict, early.removable], ['blocked', false]);
+  const done = judgeServer(server({ ExSetupVersion: '15.2.1748.48', MitigationsBlocked: ['M2'] }), kb)[0]!;
   assert.deepEqual([done.id, done.verdict, done.removable], ['M2', 'blocked', false]);
 });
 
@@ -193,7 +212,7 @@ test('unknown IDs are active with no fix known, blocked when blocked, orphan-unf
   assert.deepEqual([orphan.id, orphan.verdict, orphan.removable], ['M7', 'orphan-unfixed', false]);
 });
 
-test('artefacts: catalogue names in any case, EEMS-named rules of a known family, no unrelated rule', () => {
+test('artefacts: catalogue names in any case (EEMS and EOMT), EEMS-named rules of a known family, no unrelated rule', () => {
   const rules = [
     { ...M2_OUT, Name: 'eems m2.1 owa csp - OUTBOUND' },
     { Name: 'EEMS M2.2 OWA CSP - outbound', Direction: 'outbound', Location: 'Default Web Site/owa', ConfigFile: 'web.config' },
@@ -201,9 +220,10 @@ test('artefacts: catalogue names in any case, EEMS-named rules of a known family
     { Name: 'HTTP to HTTPS redirect', Direction: 'inbound', Location: 'Default Web Site', ConfigFile: 'web.config' },
   ];
   const found = findArtefacts(server({ RewriteRules: rules }), kb);
-  assert.deepEqual(found.map((a) => [a.family, a.name]), [
-    ['M2', 'eems m2.1 owa csp - OUTBOUND'],
-    ['M2', 'EEMS M2.2 OWA CSP - outbound'],
+  assert.deepEqual(found.map((a) => [a.family, a.name, a.appliedBy]), [
+    ['M2', 'eems m2.1 owa csp - OUTBOUND', 'EEMS'],
+    ['M2', 'EEMS M2.2 OWA CSP - outbound', 'EEMS'],
+    ['M2', 'EOMT OWA CSP - outbound', 'EOMT'],
   ]);
 });
 
