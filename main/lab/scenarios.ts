@@ -83,13 +83,13 @@ function demo(): Scenario {
     organizationName: 'Contoso',
     organization: { MitigationsEnabled: false, AuditEntries: [orgOff] },
     servers: [
-      // Jun26SU installed: EEMS dropped M2.1.0, the two rules stay in owa/web.config (orphan, removable).
-      makeServer({ name: 'EX01', exSetup: '15.02.1748.046', cu: CU15, applied: ['PING1'], m2Rules: true }),
+      // Jul26SU installed (M2's removableFrom): EEMS dropped M2.1.0, the two rules stay in owa/web.config (orphan, removable).
+      makeServer({ name: 'EX01', exSetup: '15.02.1748.048', cu: CU15, applied: ['PING1'], m2Rules: true }),
       // Feb26SU, below the fix: M2 applied and still needed (active).
       makeServer({ name: 'EX02', exSetup: '15.02.1748.043', cu: CU15, applied: ['PING1', 'M2.1.0'], m2Rules: true }),
-      // SE Jun26SU: fixed, but OCS does not exclude the SE line yet, so M2.1.0 stays applied (stale-applied).
-      makeServer({ name: 'EX03', exSetup: '15.02.2562.043', cu: SE_RTM, applied: ['PING1', 'M2.1.0'], m2Rules: true, dataCollection: true }),
-      // CU14 Feb26SU with M2 active; gets the Jun26SU at hour 30 (then M2 becomes an orphan).
+      // SE Jul26SU: removable, but OCS does not exclude the SE line yet, so M2.1.0 stays applied (stale-applied).
+      makeServer({ name: 'EX03', exSetup: '15.02.2562.045', cu: SE_RTM, applied: ['PING1', 'M2.1.0'], m2Rules: true, dataCollection: true }),
+      // CU14 Feb26SU with M2 active; gets the Jul26SU at hour 30 (M2's removableFrom: then M2 becomes an orphan).
       makeServer({ name: 'EX04', exSetup: '15.02.1544.039', cu: CU14, applied: ['PING1', 'M2.1.0'], m2Rules: true }),
       // Fixed and clean, but someone stopped MSExchangeMitigation: no more hourly checks.
       makeServer({ name: 'EX05', exSetup: '15.02.1748.046', cu: CU15, serviceStopped: true }),
@@ -99,7 +99,7 @@ function demo(): Scenario {
     ],
     timeline: [
       { atHour: 20, server: 'EX03', action: { kind: 'fault', fault: { kind: 'service-crash', restart: true } } },
-      { atHour: 30, server: 'EX04', action: { kind: 'install-update', ExSetupVersion: '15.02.1544.041', label: 'Exchange 2019 CU14 Jun26SU' } },
+      { atHour: 30, server: 'EX04', action: { kind: 'install-update', ExSetupVersion: '15.02.1544.043', label: 'Exchange 2019 CU14 Jul26SU' } },
       { atHour: 72, server: null, action: { kind: 'ocs-update', mitigation: 'M2.1.0', fixedBuilds: [...M2_FIXED_BUILDS], label: 'OCS now excludes Exchange SE Jun26SU from M2' } },
     ],
     ocs: ocsWithout('15.2.2562.43'),

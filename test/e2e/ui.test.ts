@@ -21,7 +21,7 @@ async function openView(name: string): Promise<void> {
 }
 
 before(async () => {
-  // 34 hours: past the Jun26SU on EX04 (hour 30), so two servers carry an orphaned M2 rule.
+  // 34 hours: past the Jul26SU on EX04 (hour 30), so two servers carry an orphaned M2 rule.
   stack = await startLabStack({ hours: 34 });
   browser = await launchBrowser();
   await browser.page.goto(stack.url);
@@ -40,7 +40,7 @@ test('the token URL becomes a token-less address and the Servers view shows the 
   // M2 below the fix on EX02 is still needed: no Remove button.
   assert.equal(await page.locator(row('EX02', 'M2.1.0')).getAttribute('data-verdict'), 'active');
   assert.equal(await page.locator(`${row('EX02', 'M2.1.0')} button`).count(), 0);
-  assert.match(await page.locator('.server-row[data-server="EX01"]').innerText(), /2019 CU15 Jun26SU/);
+  assert.match(await page.locator('.server-row[data-server="EX01"]').innerText(), /2019 CU15 Jul26SU/);
   assert.match(await page.locator(`${row('EX01', 'M2')}`).innerText(), /Protects against:[\s\S]*Users lose while on:/);
   assert.match(await page.locator('.summary').innerText(), /MitigationsEnabled: DISABLED/);
   await screenshotBoth(page, 'servers');

@@ -179,13 +179,14 @@ test('block-mitigation adds to the list found, so a block added meanwhile by som
   const { dir, host } = await demoHost(t);
   const stale = await removalPlan(host, 'EX03', 'stale-applied');
   const block = stale.steps.find((s) => s.kind === 'block-mitigation')!;
-  assert.deepEqual(block.args, { mitigation: 'M2', mitigationsBlocked: ['M2'] });
+  // K9: the family and the exact applied ID.
+  assert.deepEqual(block.args, { mitigation: 'M2', mitigationsBlocked: ['M2', 'M2.1.0'] });
   const state = JSON.parse(await readFile(labPaths.state(dir), 'utf8')) as LabStateDocument;
   state.servers.find((s) => s.Name === 'EX03')!.MitigationsBlocked = ['M7'];
   await writeFile(labPaths.state(dir), JSON.stringify(state));
   const result = await host.run(block);
   assert.deepEqual([result.ok, result.changed], [true, true]);
-  assert.deepEqual((await host.collect({ servers: ['EX03'] })).servers[0]!.MitigationsBlocked, ['M7', 'M2']);
+  assert.deepEqual((await host.collect({ servers: ['EX03'] })).servers[0]!.MitigationsBlocked, ['M7', 'M2', 'M2.1.0']);
 });
 
 test('the lab refuses args outside the contract with the sentence naming the field, and changes nothing', async (t) => {
@@ -217,7 +218,7 @@ test('a removal fault stops the plan at step N with nothing changed, and the pla
   assert.match(results[2]!.message, /Nothing was changed; run the plan again to resume/);
   let ex03 = (await host.collect({ servers: ['EX03'] })).servers[0]!;
   assert.deepEqual(ex03.RewriteRules.map((r) => r.Name), RULES, 'the failed step removed nothing');
-  assert.deepEqual(ex03.MitigationsBlocked, ['M2']);
+  assert.deepEqual(ex03.MitigationsBlocked, ['M2', 'M2.1.0']);
   assert.equal(verifyRemoval(plan, ex03, kb).ok, false);
   assert.deepEqual(okChanged(await runPlan(host, plan.steps.slice(2))), [[true, true], [true, true], [true, false]]);
   ex03 = (await host.collect({ servers: ['EX03'] })).servers[0]!;
@@ -233,7 +234,7 @@ test('run() writes survive later advances; without a block EEMS puts an applied 
   const stale = await removalPlan(host, 'EX03', 'stale-applied');
   const unblocked = await runPlan(host, stale.steps.filter((s) => s.kind !== 'block-mitigation'));
   assert.equal(unblocked.at(-1)!.ok, false, 'the plan\'s verify notices the missing block');
-  assert.match(unblocked.at(-1)!.message, /EX03: not in MitigationsBlocked: M2\./);
+  assert.match(unblocked.at(-1)!.message, /EX03: not in MitigationsBlocked: M2, M2\.1\.0\./);
   const seen = (await host.events('EX03', 0)).at(-1)?.recordId ?? 0;
   await runPlan(host, planOrgReenable().steps);
   await host.advance(2);
@@ -249,7 +250,7 @@ test('run() writes survive later advances; without a block EEMS puts an applied 
   await host.advance(2);
   doc = await host.collect({ servers: ['EX03'] });
   assert.deepEqual(doc.servers[0]!.RewriteRules, []);
-  assert.deepEqual(doc.servers[0]!.MitigationsBlocked, ['M2']);
+  assert.deepEqual(doc.servers[0]!.MitigationsBlocked, ['M2', 'M2.1.0']);
 });
 
 test('the demo\'s EX01 orphan plan and the SE server\'s stale-applied plan run end to end, and verifyRemoval says ok', async (t) => {
@@ -265,9 +266,9 @@ test('the demo\'s EX01 orphan plan and the SE server\'s stale-applied plan run e
     const check = verifyRemoval(plan, after, kb);
     assert.ok(check.ok, check.message);
     assert.match(check.message, new RegExp(`gone from ${server}`));
-    if (verdict === 'stale-applied') assert.match(check.message, /M2 is blocked, so EEMS will not apply it again/);
+    if (verdict === 'stale-applied') assert.match(check.message, /M2 and M2\.1\.0 are blocked, so EEMS will not apply it again/);
     assert.ok(judgeServer(after, kb).every((v) => !v.removable), `${server} has nothing left to remove`);
   }
   const doc = await host.collect({ servers: ['EX01', 'EX03'] });
-  assert.deepEqual(doc.servers.map((s) => [s.Name, s.RewriteRules.length, s.MitigationsBlocked]), [['EX01', 0, []], ['EX03', 0, ['M2']]]);
+  assert.deepEqual(doc.servers.map((s) => [s.Name, s.RewriteRules.length, s.MitigationsBlocked]), [['EX01', 0, []], ['EX03', 0, ['M2', 'M2.1.0']]]);
 });

@@ -90,7 +90,7 @@ test('the demo scenario holds exactly the promised servers and conditions', asyn
   assert.deepEqual(state.servers.map((s) => s.Name), ['EX01', 'EX02', 'EX03', 'EX04', 'EX05', 'EX16-LEGACY']);
   const m2Rules = ['EEMS M2.1 OWA CSP - outbound', 'EEMS M2.1 OWA SPA HTML shell - precondition'];
   // orphan-artefact: fixed build, M2 gone from MitigationsApplied, both rules still in owa/web.config
-  assert.equal(by('EX01').ExSetupVersion, '15.02.1748.046');
+  assert.equal(by('EX01').ExSetupVersion, '15.02.1748.048');
   assert.deepEqual(by('EX01').MitigationsApplied, ['PING1']);
   assert.deepEqual(by('EX01').RewriteRules.map((r) => r.Name), m2Rules);
   assert.ok(by('EX01').RewriteRules.every((r) => r.Location === 'Default Web Site/owa' && r.ConfigFile === 'web.config'));
@@ -98,7 +98,7 @@ test('the demo scenario holds exactly the promised servers and conditions', asyn
   assert.equal(by('EX02').ExSetupVersion, '15.02.1748.043');
   assert.deepEqual(by('EX02').MitigationsApplied, ['PING1', 'M2.1.0']);
   // stale-applied: SE on the fixed build, still applied
-  assert.equal(by('EX03').ExSetupVersion, '15.02.2562.043');
+  assert.equal(by('EX03').ExSetupVersion, '15.02.2562.045');
   assert.ok(by('EX03').MitigationsApplied.includes('M2.1.0'));
   assert.equal(by('EX05').Service!.Status, 'Stopped');
   assert.match(by('EX16-LEGACY').AdminDisplayVersion!, /^Version 15\.1 /);
@@ -113,16 +113,16 @@ test('the demo scenario holds exactly the promised servers and conditions', asyn
   assert.ok((await readLogEntries(dir, 'EX02')).entries.some((e) => e.message === 'MitigationsEnabled is False at organization level. No mitigation will be applied'));
 });
 
-test('the demo timeline: EX04 gets the Jun26SU at hour 30, EEMS drops M2.1.0, the rules stay (orphan)', async (t) => {
+test('the demo timeline: EX04 gets the Jul26SU at hour 30, EEMS drops M2.1.0, the rules stay (orphan)', async (t) => {
   const { dir, cleanup } = await tempDir();
   t.after(cleanup);
   await initLab(dir);
   await advanceLab(dir, 30);
   assert.ok((await readState(dir)).servers.find((s) => s.Name === 'EX04')!.MitigationsApplied.includes('M2.1.0'));
   const result = await advanceLab(dir, 1);
-  assert.ok(result.servers.find((r) => r.server === 'EX04')!.happened.some((h) => /Jun26SU installed \(15\.2\.1544\.41\)/.test(h)));
+  assert.ok(result.servers.find((r) => r.server === 'EX04')!.happened.some((h) => /Jul26SU installed \(15\.2\.1544\.43\)/.test(h)));
   const ex04 = (await readState(dir)).servers.find((s) => s.Name === 'EX04')!;
-  assert.equal(ex04.ExSetupVersion, '15.02.1544.041');
+  assert.equal(ex04.ExSetupVersion, '15.02.1544.043');
   assert.deepEqual(ex04.MitigationsApplied, ['PING1']);
   assert.equal(ex04.RewriteRules.length, 2);
   const events = await readEvents(dir, 'EX04');

@@ -346,7 +346,7 @@ export function verifyRemoval(plan: ActionPlan, after: ServerState, kb: Knowledg
   const family = expected.length > 0 ? expected.join(' and ') : null;
   const notBlocked = missingBlocks.length > 0;
   if (left.length === 0 && !notBlocked) {
-    const tail = family ? ` and ${family} is blocked, so EEMS will not apply it again` : '';
+    const tail = family ? ` and ${family} ${expected.length > 1 ? 'are' : 'is'} blocked, so EEMS will not apply it again` : '';
     return { ok: true, message: `${plan.mitigation ?? 'The mitigation'} is gone from ${plan.server}: no artefact is left${tail}.` };
   }
   const problems = [
