@@ -14,6 +14,7 @@ import type { Settings } from '../engine/settings/settings-schema.js';
 import { parseApiCall, type ActionView, type AlertView, type ApiError, type ApiEvent, type ApiInput, type ApiMethod, type ApiOutputs, type ApiResult, type ApiService, type SettingsUpdate } from './eems-api.js';
 import { exportServers, exportTimeline } from './export-data.js';
 import { createPlanRunner } from './plan-runner.js';
+import { recheckPlan } from './plan-recheck.js';
 import { buildDiagnostics, buildHeartbeat, buildOverview } from './views.js';
 
 /** Where settings are kept (conf in headless mode, electron-store in the app, a config file). */
@@ -112,25 +113,15 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
   });
 
   /**
-   * Read the server again right before a removal runs and refuse when its current state says the
-   * mitigation still protects it (its fix is not installed any more, EEMS applies it again): the
-   * plan was shown for an older state. Nothing left of it (a re-run) or still removable (a resume
-   * after a failure) may run: every step is idempotent.
+   * Read the server again right before a removal runs and judge it now (plan-recheck.ts): the plan
+   * runs only while the mitigation it was made for is still there with the same verdict and still
+   * removable; anything else refuses (fails closed).
    */
   async function recheckRemoval(plan: ActionPlan): Promise<string | null> {
     if (!plan.server || !plan.mitigation) return null;
     await engine.pollNow(plan.server);
     const snap = findServer(plan.server);
-    const again = 'Open the Servers view again and review the current state before removing anything.';
-    if (!snap) return `${plan.server} is no longer among the watched servers, so the plan was not run.`;
-    const error = snap.pollError ?? snap.state?.Error ?? null;
-    if (!snap.state || error) return `${plan.server} could not be read again just before the run (${error ?? 'no state'}), so nothing was changed. Poll it again, then retry.`;
-    const wanted = plan.mitigation.toLowerCase();
-    const verdict = snap.verdicts.find((v) => v.id.toLowerCase() === wanted) ?? snap.verdicts.find((v) => v.family.toLowerCase() === wanted);
-    if (!verdict || verdict.removable) return null;
-    const stillProtects = verdict.verdict === 'active' || verdict.verdict === 'orphan-unfixed' || verdict.artefacts.length > 0;
-    if (!stillProtects) return null;
-    return `The state of ${plan.server} changed since this plan was shown: ${verdict.id} is ${verdict.verdict} now and no longer removable (${verdict.reason}) Nothing was changed. ${again}`;
+    return recheckPlan(plan, snap?.state ?? null, snap ? (snap.pollError ?? (snap.state ? null : 'no state')) : null, deps.knowledge);
   }
 
   const findServer = (name: string) => engine.snapshot().servers.find((s) => s.name.toLowerCase() === name.toLowerCase()) ?? null;

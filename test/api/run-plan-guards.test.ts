@@ -61,6 +61,46 @@ test('a plan is not run when the server changed since it was shown and the mitig
   assert.deepEqual(await actionsOf(shown.id), [], 'nothing ran, so the journal has no action');
 });
 
+/** The M2 rules on a lab server. */
+const m2Rules = (server: string) => labServer(stack, server).rewriteRules.filter((r) => /M2\.1/.test(r));
+
+test('attack (14.1): the applied ID changes from M2.1.0 to M2.2.0 after the plan was shown: refused, nothing changed', async () => {
+  const shown = await plan('EX03', 'M2.1.0');
+  assert.ok(shown.steps.some((s) => s.kind === 'block-mitigation'));
+  const before = m2Rules('EX03');
+  assert.equal(before.length, 2);
+  await editLabServer('EX03', (s) => {
+    s.MitigationsApplied = ['PING1', 'M2.2.0'];
+  });
+  const result = await api.call('runPlan', { planId: shown.id, confirm: true });
+  assert.equal(result.ok, false, JSON.stringify(result));
+  assert.equal(!result.ok && result.error.code, 'conflict');
+  assert.match(!result.ok ? result.error.message : '', /the plan was made for M2\.1\.0, but EX03 now shows M2\.2\.0 \(stale-applied\)[\s\S]*Nothing was changed/);
+  assert.deepEqual(m2Rules('EX03'), before, 'the rules are still on EX03');
+  assert.deepEqual(labServer(stack, 'EX03').mitigationsBlocked, [], 'nothing was blocked');
+  assert.deepEqual(await actionsOf(shown.id), [], 'nothing ran');
+  await editLabServer('EX03', (s) => {
+    s.MitigationsApplied = ['PING1', 'M2.1.0'];
+  });
+  assert.equal((await api.call('pollNow', { server: 'EX03' })).ok, true);
+});
+
+test('attack (14.1): the server rolls back below the fix and M2.1.0 leaves MitigationsApplied: refused, the server keeps its protection', async () => {
+  const shown = await plan('EX03', 'M2.1.0');
+  const before = m2Rules('EX03');
+  await editLabServer('EX03', (s) => {
+    s.ExSetupVersion = '15.02.2562.041';
+    s.MitigationsApplied = ['PING1'];
+  });
+  const result = await api.call('runPlan', { planId: shown.id, confirm: true });
+  assert.equal(result.ok, false, JSON.stringify(result));
+  assert.equal(!result.ok && result.error.code, 'conflict');
+  assert.match(!result.ok ? result.error.message : '', /changed since this plan was shown: the plan was made for M2\.1\.0, but EX03 now shows M2 \(orphan-unfixed\)/);
+  assert.deepEqual(m2Rules('EX03'), before, 'the rules still protect EX03');
+  assert.deepEqual(labServer(stack, 'EX03').mitigationsBlocked, [], 'M2 was not blocked');
+  assert.deepEqual(await actionsOf(shown.id), [], 'nothing ran, so nothing reports "succeeded, verified"');
+});
+
 test('the same plan confirmed twice at once runs once; the other call is refused', async () => {
   const shown = await plan('EX04', 'M2');
   const [a, b] = await Promise.all([api.call('runPlan', { planId: shown.id, confirm: true }), api.call('runPlan', { planId: shown.id, confirm: true })]);

@@ -24,6 +24,8 @@ export interface ActionPlan {
   warnings: string[];
   /** The evidence behind a removal: both builds, each fact's source, and who disagrees (every removal plan shows it). */
   evidence?: PlanEvidence;
+  /** The verdict the plan was made for: a run re-checks the server against it and refuses on any change. */
+  madeFor?: { id: string; family: string; verdict: MitigationVerdict['verdict'] | null };
 }
 
 /** Why the mitigation may go: the verdict's builds and sources, carried into the plan. */
@@ -289,7 +291,8 @@ export function planRemoval(server: ServerState, verdict: MitigationVerdict, kb:
   const what = verdict.verdict === 'stale-applied' ? `stale ${verdict.id}` : `leftover ${family} artefacts`;
   const alternatives = [...new Set(found.map((a) => a.catalogue?.rollback).filter((r): r is string => !!r))];
   const evidence: PlanEvidence = { fixedIn: verdict.fixedIn, removableFrom: verdict.removableFrom, sources: verdict.sources, disagreement: verdict.disagreement, appliedBy: verdict.appliedBy, alternatives };
-  return { ok: true, plan: { id, server: server.Name, mitigation: verdict.id, title: `Remove ${what} from ${server.Name}`, steps, warnings, evidence } };
+  const madeFor = { id: verdict.id, family, verdict: verdict.verdict };
+  return { ok: true, plan: { id, server: server.Name, mitigation: verdict.id, title: `Remove ${what} from ${server.Name}`, steps, warnings, evidence, madeFor } };
 }
 
 /** The plan that turns automatic mitigation back on for the whole organisation. */
