@@ -12,6 +12,7 @@ import type { StateDocument } from '../core/model.js';
 import type { ActionStep, Clock, HostPort, StepResult } from '../core/ports.js';
 import type { Journal } from '../engine/journal.js';
 import type { ApiEvent, PlanResultView, PlanView, StepView } from './eems-api.js';
+import { closeUnfinishedRuns } from './plan-journal.js';
 
 export interface PlanRunnerDeps {
   host: HostPort;
@@ -62,6 +63,8 @@ export function createPlanRunner(deps: PlanRunnerDeps) {
   const plans = new Map<string, StoredPlan>();
   // Ids whose run (including its precheck) is in flight: a second runPlan of the same plan is refused.
   const inFlight = new Set<string>();
+  // Run ids of this process still running: never closed as "never finished".
+  const activeRuns = new Set<string>();
 
   const verifyStep = async (plan: ActionPlan): Promise<StepResult> => {
     const state = await deps.recollect(plan.server);
@@ -111,6 +114,17 @@ export function createPlanRunner(deps: PlanRunnerDeps) {
     const view: PlanView = { ...stored.view, state: 'running', runs: stored.view.runs + 1, result: null, steps: stepViews(plan) };
     stored.view = view;
     const base = { planId: plan.id, runId, server: plan.server, mitigation: plan.mitigation, title: plan.title };
+    activeRuns.add(runId);
+    try {
+      return await runSteps(stored, view, base);
+    } finally {
+      activeRuns.delete(runId);
+    }
+  }
+
+  async function runSteps(stored: StoredPlan, view: PlanView, base: { planId: string; runId: string; server: string | null; mitigation: string | null; title: string }): Promise<PlanView> {
+    const { plan } = stored;
+    await closeUnfinishedRuns(deps.journal, { ...base, at: deps.clock.now().toISOString() }, activeRuns, deps.knowledge());
     await deps.journal.append({ type: 'action', at: deps.clock.now().toISOString(), action: { ...base, status: 'started', message: `Run ${view.runs} started.` } });
     const results: StepResult[] = [];
     let failed: number | null = null;

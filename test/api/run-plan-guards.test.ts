@@ -111,3 +111,23 @@ test('the same plan confirmed twice at once runs once; the other call is refused
   assert.equal(labServer(stack, 'EX04').rewriteRules.filter((r) => /M2\.1/.test(r)).length, 0);
   assert.deepEqual((await actionsOf(shown.id)).map((x) => x.status), ['started', 'done']);
 });
+
+test('a run killed half-way and resumed under a new plan closes the first run\'s "never finished" entry (14.10)', async () => {
+  await editLabServer('EX01', (s) => {
+    s.ExSetupVersion = '15.02.1748.048';
+  });
+  assert.equal((await api.call('pollNow', { server: 'EX01' })).ok, true);
+  // What a run leaves when the app is killed after its first record.
+  const killed = { planId: 'rm-killed-plan', runId: 'killed-run', server: 'EX01', mitigation: 'M2', title: 'Remove leftover M2 artefacts from EX01', status: 'started' as const, message: 'Run 1 started.' };
+  await stack.running.engine.journal.append({ type: 'action', at: '2026-06-16T09:00:00.000Z', action: killed });
+  const shown = await plan('EX01', 'M2');
+  const result = await api.call('runPlan', { planId: shown.id, confirm: true });
+  assert.equal(result.ok, true, JSON.stringify(result));
+  const records = (await journalRecords(stack)).filter((r) => r.type === 'action').map((r) => r.action as Record<string, unknown>);
+  const ofKilled = records.filter((a) => a.runId === 'killed-run').map((a) => a.status);
+  assert.deepEqual(ofKilled, ['started', 'cancelled']);
+  const closing = records.find((a) => a.runId === 'killed-run' && a.status === 'cancelled')!;
+  assert.match(String(closing.message), /Never finished/);
+  assert.equal((closing.closedBy as { planId: string }).planId, shown.id);
+  assert.deepEqual((await actionsOf(shown.id)).map((x) => x.status), ['started', 'done'], 'the new run is recorded as usual');
+});
