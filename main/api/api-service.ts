@@ -15,6 +15,8 @@ import { parseApiCall, type ActionView, type AlertView, type ApiError, type ApiE
 import { exportServers, exportTimeline } from './export-data.js';
 import { createPlanRunner } from './plan-runner.js';
 import { recheckPlan } from './plan-recheck.js';
+import { knowledgeView, refuseKnowledgeWrite } from './knowledge-view.js';
+import type { KnowledgeInfo } from '../engine/knowledge-source.js';
 import { buildDiagnostics, buildHeartbeat, buildOverview } from './views.js';
 
 /** Where settings are kept (conf in headless mode, electron-store in the app, a config file). */
@@ -31,6 +33,8 @@ export interface ApiServiceDeps {
   settings: SettingsPort;
   /** Extra PEM roots for verifyFeed (a private lab's test PKI). */
   trustedRoots?: string[];
+  /** Where the knowledge in force came from (knowledge-source.ts); the built-in knowledge when absent. */
+  knowledgeInfo?: KnowledgeInfo;
 }
 
 type Handler<M extends ApiMethod> = (input: ApiInput<M>) => Promise<ApiResult<ApiOutputs[M]>>;
@@ -188,6 +192,8 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
     getSettings: async () => ok(deps.settings.get()),
     async updateSettings({ settings }) {
       const before = deps.settings.get();
+      const knowledgeWrite = refuseKnowledgeWrite(before, settings);
+      if (knowledgeWrite) return fail('forbidden', knowledgeWrite);
       const result = deps.settings.update(settings);
       if (!result.ok) return fail('bad-request', `The settings were not saved: ${result.error}.`);
       // Saved first, then applied: a crash in between still starts with the new settings.
@@ -196,6 +202,7 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
       const update: SettingsUpdate = { settings: result.value, restartRequired: restartRequiredFields(before, result.value) };
       return ok(update);
     },
+    getKnowledge: async () => ok(knowledgeView(deps.knowledge, deps.knowledgeInfo ?? null, engine.snapshot().state?.servers ?? [], clock.now())),
     async exportData({ what, format }) {
       if (what === 'servers') return ok(exportServers(await overview(), format));
       return ok(exportTimeline(await listAlerts({ limit: 5000 }), clock.now().toISOString(), format));

@@ -42,6 +42,7 @@ export const API_METHODS = {
   getSettings: z.object({}).strict(),
   updateSettings: z.object({ settings: z.record(z.string(), z.unknown()) }).strict(),
   exportData: z.object({ what: z.enum(['servers', 'alerts']), format: z.enum(['csv', 'json']) }).strict(),
+  getKnowledge: z.object({}).strict(),
 } as const;
 
 export type ApiMethod = keyof typeof API_METHODS;
@@ -313,6 +314,20 @@ export interface ApiOutputs {
   getSettings: Settings;
   updateSettings: SettingsUpdate;
   exportData: ExportFile;
+  getKnowledge: KnowledgeView;
+}
+
+/** The knowledge in force (Diagnostics): its version and date, where it came from, and whether it is behind. */
+export interface KnowledgeView {
+  version: string;
+  date: string;
+  source: 'built-in' | 'file' | 'url';
+  location: string | null;
+  loadedAt: string;
+  /** Set when a watched server runs a build the table does not know yet (the knowledge is behind). */
+  warning: string | null;
+  /** Why the last knowledge update was refused; the previous knowledge stayed in force. */
+  lastError: string | null;
 }
 
 export type ApiOutput<M extends ApiMethod> = ApiOutputs[M];

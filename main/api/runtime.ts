@@ -5,12 +5,12 @@
  * with the admin's override, and wires the engine and the API service.
  */
 import { existsSync } from 'node:fs';
-import { readFile } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join, resolve } from 'node:path';
 import { createApiService, type SettingsPort } from './api-service.js';
 import type { ApiService } from './eems-api.js';
-import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../core/mitigations/knowledge-base.js';
+import type { KnowledgeBase } from '../core/mitigations/knowledge-base.js';
+import { loadKnowledgeSource, type KnowledgeInfo } from '../engine/knowledge-source.js';
 import type { Clock, HostPort, NotifierPort } from '../core/ports.js';
 import { createEngine } from '../engine/engine.js';
 import type { Engine } from '../engine/engine-types.js';
@@ -28,18 +28,16 @@ export function defaultDataDir(): string {
   return join(process.env.XDG_STATE_HOME ?? join(homedir(), '.local', 'state'), 'eems-watch');
 }
 
-/** The knowledge base with the admin's override file applied; a bad override is reported, never fatal. */
+/** The knowledge base with the admin's knowledge update (URL or file) applied; a bad update is reported, never fatal. */
 export async function loadKnowledge(settings: Settings, say: Say): Promise<KnowledgeBase> {
-  const base = defaultKnowledgeBase();
-  if (!settings.knowledgeOverrideFile) return base;
-  try {
-    const applied = applyKnowledgeOverride(base, JSON.parse(await readFile(settings.knowledgeOverrideFile, 'utf8')));
-    if (applied.ok) return applied.value;
-    say(`The knowledge-base override ${settings.knowledgeOverrideFile} was not applied: ${applied.error}. Using the built-in knowledge base.`);
-  } catch (error) {
-    say(`The knowledge-base override ${settings.knowledgeOverrideFile} could not be read (${(error as Error).message}). Using the built-in knowledge base.`);
-  }
-  return base;
+  return (await loadKnowledgeWithInfo(settings, say)).kb;
+}
+
+/** The same, with where the knowledge came from (knowledge-source.ts), for the Diagnostics view. */
+export async function loadKnowledgeWithInfo(settings: Settings, say: Say): Promise<{ kb: KnowledgeBase; info: KnowledgeInfo }> {
+  const loaded = await loadKnowledgeSource({ file: settings.knowledgeOverrideFile, url: settings.knowledgeUrl, now: () => new Date() });
+  if (loaded.info.lastError) say(loaded.info.lastError);
+  return loaded;
 }
 
 /** Create the demo lab under the data folder once, then reuse it. */
@@ -122,7 +120,7 @@ export interface EemsRuntime {
 export async function createEemsRuntime(options: RuntimeOptions): Promise<EemsRuntime> {
   const say = options.say ?? (() => undefined);
   const opened = await openHost(options.settings.get(), { dataDir: options.dataDir, labDir: options.labDir, demoHours: options.demoHours, say });
-  const knowledge = await loadKnowledge(opened.settings, say);
+  const { kb: knowledge, info: knowledgeInfo } = await loadKnowledgeWithInfo(opened.settings, say);
   const engine = createEngine({
     host: opened.host,
     settings: opened.settings,
@@ -132,7 +130,7 @@ export async function createEemsRuntime(options: RuntimeOptions): Promise<EemsRu
     knowledge,
     servers: opened.servers,
   });
-  const service = createApiService({ engine, host: opened.host, knowledge, clock: opened.clock, settings: options.settings });
+  const service = createApiService({ engine, host: opened.host, knowledge, knowledgeInfo, clock: opened.clock, settings: options.settings });
   await engine.ready();
   engine.start();
 

@@ -18,6 +18,7 @@ const CHANNEL_LOG = 'eems-log';
 const METHODS = [
   'getOverview', 'listAlerts', 'ackAlert', 'snoozeAlert', 'pollNow', 'planRemoval', 'planOrgReenable', 'runPlan',
   'getHeartbeat', 'getDiagnostics', 'verifyFeed', 'getSettings', 'updateSettings', 'exportData',
+  'getKnowledge',
 ] as const;
 
 type Listener = (event: unknown) => void;

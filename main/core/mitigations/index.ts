@@ -24,6 +24,7 @@ export * from './knowledge-base.js';
 export * from './evidence.js';
 export * from './artefacts.js';
 export * from './powershell-quote.js';
+export * from './knowledge-age.js';
 export * from './staleness.js';
 export * from './removal-plan.js';
 export * from './action-steps.js';

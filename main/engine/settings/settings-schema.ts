@@ -77,6 +77,11 @@ export const settingsSchema = z
       .default({ enabled: true, minSeverity: 'warning', quietHours: { enabled: false, start: '22:00', end: '07:00' } }),
     /** A user-supplied knowledge-base file that adds or overrides builds and mitigations. */
     knowledgeOverrideFile: z.string().min(1).nullable().default(null),
+    /**
+     * An https URL of a knowledge update (wins over knowledgeOverrideFile). Set only in the settings
+     * file on disk: updateSettings (the UI and API transport) refuses to change it.
+     */
+    knowledgeUrl: z.string().regex(/^https:\/\/\S+$/, 'must be an https:// URL').nullable().default(null),
     /** Proxy for verify-feed fetches; null: the system's (HTTPS_PROXY). */
     proxy: z.string().url().nullable().default(null),
     startAtLogin: z.boolean().default(false),
