@@ -1,11 +1,23 @@
 /**
  * The Diagnostics view: per server the last fetch error with its diagnosis and fix; the
  * verify-feed result of an imported definitions file; the organization's MitigationsEnabled with
- * who changed it and when, and a one-click (confirmed) re-enable.
+ * who changed it and when, and a one-click (confirmed) re-enable; the knowledge in force (version,
+ * date, source), a warning when it is behind a watched server's build, and why an update was refused.
  */
 import { age, formatTime, html, safeHref, setHtml } from '../dom.js';
 import type { View } from '../app-context.js';
-import type { DiagnosticsView, FeedVerificationView } from '../types.js';
+import type { ApiOutput, DiagnosticsView, FeedVerificationView } from '../types.js';
+
+type KnowledgeView = ApiOutput<'getKnowledge'>;
+
+function knowledgeBlock(k: KnowledgeView | null): ReturnType<typeof html> {
+  if (!k) return html`<p class="sub">The knowledge in force could not be read.</p>`;
+  const from = k.source === 'built-in' ? 'built into this version of EEMS Watch' : html`a knowledge update from <code>${k.location ?? ''}</code>`;
+  return html`<p data-role="knowledge" data-source="${k.source}">Knowledge <strong data-role="knowledge-version">${k.version}</strong> of <span data-role="knowledge-date">${k.date}</span>, ${from} (loaded ${formatTime(k.loadedAt)}).</p>
+${k.warning ? html`<p class="warning" data-role="knowledge-warning">${k.warning}</p>` : ''}
+${k.lastError ? html`<p class="error-text" data-role="knowledge-error">${k.lastError}</p>` : ''}
+<p class="sub">A knowledge update is set in the settings file on disk (knowledgeUrl or knowledgeOverrideFile), never from this window.</p>`;
+}
 
 function serversBlock(view: DiagnosticsView): ReturnType<typeof html> {
   const failing = view.servers.filter((s) => s.error || s.lastFetchError);
@@ -49,9 +61,11 @@ export const diagnosticsView: View = {
   async render(ctx, root) {
     const view = await ctx.call('getDiagnostics', {});
     if (!view) return;
+    const knowledge = await ctx.call('getKnowledge', {});
     setHtml(root, html`<h2>Diagnostics</h2>
 <section><h3>Fetch errors</h3>${serversBlock(view)}</section>
 <section><h3>Organization settings</h3>${orgBlock(view)}</section>
+<section><h3>Knowledge</h3>${knowledgeBlock(knowledge ?? null)}</section>
 <section><h3>Check a definitions file</h3><p>Import a mitigation definitions XML (for example one saved from the endpoint) to check its signature as EEMS would.</p>
 <label>Definitions XML <input type="file" accept=".xml,text/xml,application/xml" data-role="feed-file"></label><div data-role="feed-result" aria-live="polite">${lastFeed ? feedBlock(lastFeed) : ''}</div></section>`);
   },
