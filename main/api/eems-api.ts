@@ -11,6 +11,7 @@ import type { FeedServerComparison } from '../core/feed/compare-feed.js';
 import type { Alert, Diagnosis, MitigationVerdict, OverallStatus, AdminAuditEntry } from '../core/model.js';
 import type { ActionStepKind } from '../core/ports.js';
 import type { Settings } from '../engine/settings/settings-schema.js';
+import type { PlanEvidence } from '../core/mitigations/removal-plan.js';
 
 export type { Settings };
 
@@ -200,6 +201,8 @@ export interface StepView {
   status: 'pending' | 'running' | 'done' | 'failed';
   changed: boolean | null;
   message: string | null;
+  /** Where the step runs: 'exchange' (Exchange's remote PowerShell) or 'server' (the server itself, over WinRM). */
+  channel?: 'exchange' | 'server';
 }
 
 /** How a plan run ended. */
@@ -227,7 +230,13 @@ export interface PlanView {
   /** How many times it was run (a failed run can be resumed). */
   runs: number;
   result: PlanResultView | null;
+  /** "Copy as .ps1": the complete script of the same steps, for admins who run it themselves. */
+  script?: string;
+  /** The evidence behind a removal (builds, sources with links, disagreement, EOMT's own rollback). */
+  evidence?: PlanEvidence | null;
 }
+
+export type { PlanEvidence };
 
 /** An action in the audit journal: who ran which plan, and how it ended. */
 export interface ActionView {

@@ -13,6 +13,7 @@ import type { ActionStep, Clock, HostPort, StepResult } from '../core/ports.js';
 import type { Journal } from '../engine/journal.js';
 import type { ApiEvent, PlanResultView, PlanView, StepView } from './eems-api.js';
 import { closeUnfinishedRuns } from './plan-journal.js';
+import { planScript, stepChannel } from '../core/mitigations/plan-script.js';
 
 export interface PlanRunnerDeps {
   host: HostPort;
@@ -39,7 +40,7 @@ interface StoredPlan {
 const MAX_PLANS = 200;
 
 function stepViews(plan: ActionPlan): StepView[] {
-  return plan.steps.map((s, index) => ({ index, kind: s.kind, server: s.server, description: s.description, powershell: s.powershell, status: 'pending', changed: null, message: null }));
+  return plan.steps.map((s, index) => ({ index, kind: s.kind, server: s.server, description: s.description, powershell: s.powershell, status: 'pending', changed: null, message: null, channel: stepChannel(s) }));
 }
 
 /** In words: what was done before the failure, what failed, what was not run. */
@@ -169,7 +170,10 @@ export function createPlanRunner(deps: PlanRunnerDeps) {
     store(plan: ActionPlan): PlanView {
       const existing = plans.get(plan.id);
       if (existing && existing.view.state !== 'succeeded') return structuredClone(existing.view);
-      const view: PlanView = { id: plan.id, server: plan.server, mitigation: plan.mitigation, title: plan.title, warnings: plan.warnings, steps: stepViews(plan), createdAt: deps.clock.now().toISOString(), state: 'ready', runs: 0, result: null };
+      const view: PlanView = {
+        id: plan.id, server: plan.server, mitigation: plan.mitigation, title: plan.title, warnings: plan.warnings, steps: stepViews(plan),
+        createdAt: deps.clock.now().toISOString(), state: 'ready', runs: 0, result: null, script: planScript(plan), evidence: plan.evidence ?? null,
+      };
       plans.delete(plan.id);
       plans.set(plan.id, { plan, view });
       while (plans.size > MAX_PLANS) plans.delete(plans.keys().next().value!);

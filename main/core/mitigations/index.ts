@@ -25,6 +25,7 @@ export * from './evidence.js';
 export * from './artefacts.js';
 export * from './powershell-quote.js';
 export * from './knowledge-age.js';
+export * from './plan-script.js';
 export * from './staleness.js';
 export * from './removal-plan.js';
 export * from './action-steps.js';

@@ -24,6 +24,8 @@ export interface ActionPlan {
   warnings: string[];
   /** The evidence behind a removal: both builds, each fact's source, and who disagrees (every removal plan shows it). */
   evidence?: PlanEvidence;
+  /** Server-side checks of the verify step (a rule still in its config file throws), for the copied script. */
+  ruleChecks?: string[];
   /** The verdict the plan was made for: a run re-checks the server against it and refuses on any change. */
   madeFor?: { id: string; family: string; verdict: MitigationVerdict['verdict'] | null };
 }
@@ -131,6 +133,14 @@ function removeRuleStep(server: string, t: RuleTarget): ActionStep {
       `Remove-WebConfigurationProperty -PSPath ${psQuote(t.psPath)}${locationArg(t)} -Filter ${psQuote(t.filter)} ` +
       `-Name '.' -AtElement @{name=${psQuote(t.name)}}`,
   };
+}
+
+/** The check that the rule is gone from its config file: throws while it is still there. */
+function ruleCheck(t: RuleTarget): string {
+  return (
+    `if (@(Get-WebConfiguration -PSPath ${psQuote(t.psPath)}${locationArg(t)} -Filter ${psQuote(`${t.filter}/*`)} | Where-Object { $_.name -eq ${psQuote(t.name)} }).Count -gt 0) ` +
+    `{ throw ${psQuote(`${t.name} is still in ${t.configFile} (${t.location || 'server level'}).`)} }`
+  );
 }
 
 function startStep(server: string, found: FoundArtefact): ActionStep {
@@ -292,7 +302,8 @@ export function planRemoval(server: ServerState, verdict: MitigationVerdict, kb:
   const alternatives = [...new Set(found.map((a) => a.catalogue?.rollback).filter((r): r is string => !!r))];
   const evidence: PlanEvidence = { fixedIn: verdict.fixedIn, removableFrom: verdict.removableFrom, sources: verdict.sources, disagreement: verdict.disagreement, appliedBy: verdict.appliedBy, alternatives };
   const madeFor = { id: verdict.id, family, verdict: verdict.verdict };
-  return { ok: true, plan: { id, server: server.Name, mitigation: verdict.id, title: `Remove ${what} from ${server.Name}`, steps, warnings, evidence, madeFor } };
+  const ruleChecks = rules.map(ruleCheck);
+  return { ok: true, plan: { id, server: server.Name, mitigation: verdict.id, title: `Remove ${what} from ${server.Name}`, steps, warnings, evidence, madeFor, ruleChecks } };
 }
 
 /** The plan that turns automatic mitigation back on for the whole organisation. */

@@ -15,6 +15,7 @@ import fc from 'fast-check';
 import { psString, psStringArray } from '../../../main/core/mitigations/powershell-quote.js';
 import { defaultKnowledgeBase } from '../../../main/core/mitigations/knowledge-base.js';
 import { planRemoval } from '../../../main/core/mitigations/removal-plan.js';
+import { planScript } from '../../../main/core/mitigations/plan-script.js';
 import { judgeServer } from '../../../main/core/mitigations/staleness.js';
 import type { ServerState } from '../../../main/core/model.js';
 
@@ -143,4 +144,40 @@ test('a rule name with a newline or control character is refused, not quoted', (
     assert.equal(planned.ok, false, JSON.stringify(name));
     assert.match(planned.ok ? '' : planned.error, /cannot be run: .*Remove it by hand/);
   }
+});
+
+test('"Copy as .ps1": the whole script parses in real PowerShell, asks first, runs IIS steps on the server and keeps hostile names byte for byte', () => {
+  const kb = defaultKnowledgeBase();
+  const hostile = 'EEMS M2.1 x\u2019; Remove-Item C:\\ -Recurse; \u2019 $(calc) - outbound';
+  const server: ServerState = {
+    Name: 'EX01', ExSetupVersion: '15.2.1748.48', MitigationsApplied: ['PING1', 'M2.1.0'], MitigationsBlocked: ['M7'],
+    RewriteRules: [
+      { Name: hostile, Direction: 'outbound', Location: 'Default Web Site/owa', ConfigFile: 'web.config' },
+      { Name: 'EEMS M2.1 OWA SPA HTML shell - precondition', Direction: 'precondition', Location: 'Default Web Site/owa', ConfigFile: 'web.config' },
+    ],
+    AppPools: [], Services: [], Error: null,
+  };
+  const verdict = judgeServer(server, kb).find((v) => v.family === 'M2')!;
+  const planned = planRemoval(server, verdict, kb);
+  assert.ok(planned.ok, planned.ok ? '' : planned.error);
+  const script = planScript(planned.plan);
+  const [p] = parseWithPowerShell([script]);
+  assert.deepEqual(p!.errors, []);
+  assert.equal(p!.subexpressions, 0, 'no $() or expandable string anywhere');
+  const commands = p!.commands.filter((c) => c !== 'Write-Host');
+  assert.deepEqual(commands, [
+    'Read-Host',
+    'Invoke-Command', 'Import-Module', 'Get-WebConfigFile', 'Copy-Item', 'Get-Date',
+    'Set-ExchangeServer',
+    'Invoke-Command', 'Import-Module', 'Remove-WebConfigurationProperty',
+    'Invoke-Command', 'Import-Module', 'Remove-WebConfigurationProperty',
+    'Get-ExchangeServer', 'Format-List',
+    'Invoke-Command', 'Import-Module', 'Get-WebConfiguration', 'Where-Object',
+    'Invoke-Command', 'Import-Module', 'Get-WebConfiguration', 'Where-Object',
+    'Get-ExchangeServer',
+  ]);
+  assert.ok(p!.strings.includes(hostile), 'the hostile name is one string constant, unchanged');
+  assert.ok(p!.strings.includes('EX01'), 'Invoke-Command -ComputerName EX01');
+  for (const id of ['M7', 'M2', 'M2.1.0']) assert.ok(p!.strings.includes(id), id);
+  assert.ok(script.indexOf('Read-Host') < script.indexOf('Set-ExchangeServer'), 'the prompt comes before any change');
 });
