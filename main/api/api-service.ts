@@ -15,6 +15,8 @@ import { parseApiCall, type ActionView, type AlertView, type ApiError, type ApiE
 import { exportServers, exportTimeline } from './export-data.js';
 import { createPlanRunner } from './plan-runner.js';
 import { recheckPlan } from './plan-recheck.js';
+import { planServerReenable, planStartService, planUnblock } from '../core/mitigations/server-plans.js';
+import type { ServerState } from '../core/model.js';
 import { knowledgeView, refuseKnowledgeWrite } from './knowledge-view.js';
 import type { KnowledgeInfo } from '../engine/knowledge-source.js';
 import { buildDiagnostics, buildHeartbeat, buildOverview } from './views.js';
@@ -128,6 +130,15 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
     return recheckPlan(plan, snap?.state ?? null, snap ? (snap.pollError ?? (snap.state ? null : 'no state')) : null, deps.knowledge);
   }
 
+  /** A server plan from the server's last read state, kept for runPlan. */
+  const serverPlan = async (server: string, make: (state: ServerState) => { ok: true; plan: ActionPlan } | { ok: false; error: string }) => {
+    const snap = findServer(server);
+    if (!snap) return fail('not-found', `${server} is not among the watched servers.`);
+    if (!snap.state) return fail('conflict', `${server} has not been read yet: poll it first.`);
+    const planned = make(snap.state);
+    return planned.ok ? ok(plans.store(planned.plan)) : fail('conflict', planned.error);
+  };
+
   const findServer = (name: string) => engine.snapshot().servers.find((s) => s.name.toLowerCase() === name.toLowerCase()) ?? null;
   const overview = async () => buildOverview(engine.snapshot(), deps.knowledge, await engine.journal.mutes(), clock.now());
   const listAlerts = async (input: ApiInput<'listAlerts'>) => {
@@ -170,6 +181,9 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
       return ok(plans.store(planned.plan));
     },
     planOrgReenable: async () => ok(plans.store(planOrgReenable())),
+    planStartService: async ({ server }) => serverPlan(server, (state) => planStartService(state)),
+    planUnblock: async ({ server, ids }) => serverPlan(server, (state) => planUnblock(state, ids)),
+    planServerReenable: async ({ server }) => serverPlan(server, (state) => planServerReenable(state)),
     async runPlan({ planId }) {
       const result = await plans.run(planId);
       return result.ok ? ok(result.value) : fail(result.code, result.message);

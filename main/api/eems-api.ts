@@ -44,6 +44,9 @@ export const API_METHODS = {
   updateSettings: z.object({ settings: z.record(z.string(), z.unknown()) }).strict(),
   exportData: z.object({ what: z.enum(['servers', 'alerts']), format: z.enum(['csv', 'json']) }).strict(),
   getKnowledge: z.object({}).strict(),
+  planStartService: z.object({ server: serverName }).strict(),
+  planUnblock: z.object({ server: serverName, ids: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9]*(\.\d+)*$/, 'a mitigation ID such as "M2" or "M2.1.0"')).min(1).max(20) }).strict(),
+  planServerReenable: z.object({ server: serverName }).strict(),
 } as const;
 
 export type ApiMethod = keyof typeof API_METHODS;
@@ -324,6 +327,9 @@ export interface ApiOutputs {
   updateSettings: SettingsUpdate;
   exportData: ExportFile;
   getKnowledge: KnowledgeView;
+  planStartService: PlanView;
+  planUnblock: PlanView;
+  planServerReenable: PlanView;
 }
 
 /** The knowledge in force (Diagnostics): its version and date, where it came from, and whether it is behind. */

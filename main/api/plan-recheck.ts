@@ -24,7 +24,8 @@ function familyVerdicts(server: ServerState, family: string, kb: KnowledgeBase):
  * now (null: not in the watched servers), `readError` why it could not be read.
  */
 export function recheckPlan(plan: ActionPlan, server: ServerState | null, readError: string | null, kb: KnowledgeBase): string | null {
-  if (!plan.server || !plan.mitigation) return null;
+  // Server plans (start the service, unblock, re-enable) give protection back instead of taking it away.
+  if (!plan.server || !plan.mitigation || plan.expect) return null;
   const name = plan.server;
   if (!server) return `${name} is no longer among the watched servers, so the plan was not run.`;
   const error = readError ?? server.Error ?? null;

@@ -14,6 +14,7 @@ import type { Journal } from '../engine/journal.js';
 import type { ApiEvent, PlanResultView, PlanView, StepView } from './eems-api.js';
 import { closeUnfinishedRuns } from './plan-journal.js';
 import { planScript, stepChannel } from '../core/mitigations/plan-script.js';
+import { checkExpectation } from '../core/mitigations/server-plans.js';
 
 export interface PlanRunnerDeps {
   host: HostPort;
@@ -78,6 +79,10 @@ export function createPlanRunner(deps: PlanRunnerDeps) {
     }
     const after = state.servers.find((s) => s.Name.toLowerCase() === plan.server!.toLowerCase());
     if (!after) return { ok: false, changed: false, message: `${plan.server} was not in the state collected after the run; poll again.` };
+    if (plan.expect) {
+      const checked = checkExpectation(plan.expect, after);
+      return { ok: checked.ok, changed: false, message: checked.message };
+    }
     const verdict = verifyRemoval(plan, after, deps.knowledge());
     return { ok: verdict.ok, changed: false, message: verdict.message };
   };

@@ -18,7 +18,7 @@ const CHANNEL_LOG = 'eems-log';
 const METHODS = [
   'getOverview', 'listAlerts', 'ackAlert', 'snoozeAlert', 'pollNow', 'planRemoval', 'planOrgReenable', 'runPlan',
   'getHeartbeat', 'getDiagnostics', 'verifyFeed', 'getSettings', 'updateSettings', 'exportData',
-  'getKnowledge',
+  'getKnowledge', 'planStartService', 'planUnblock', 'planServerReenable',
 ] as const;
 
 type Listener = (event: unknown) => void;

@@ -17,7 +17,13 @@
  *    verdict (contracts.md, `stale`): active, stale-applied, orphan-artefact, orphan-unfixed,
  *    blocked, heartbeat. Only stale-applied and orphan-artefact are removable.
  * 5. removal-plan.ts / action-steps.ts: a removable verdict becomes a plan of data steps (back up,
- *    block, remove, verify), each with one argument shape that every host checks before it runs.
+ *    block the family and the applied ID, remove, verify), each with one argument shape that every
+ *    host checks before it runs, each saying where it runs (`channel`), the plan carrying its evidence.
+ *    planRemoval judges the server again itself: a verdict passed in is never trusted alone.
+ * 6. powershell-quote.ts / plan-script.ts: the shown PowerShell and the "Copy as .ps1" script, quoted
+ *    so no character ends a string (all five single-quote characters are doubled).
+ * 7. server-plans.ts: plans that give protection back (start the service, unblock, re-enable).
+ *    knowledge-age.ts: whether a watched server runs a build newer than the knowledge knows.
  */
 export * from './builds.js';
 export * from './knowledge-base.js';
@@ -26,6 +32,7 @@ export * from './artefacts.js';
 export * from './powershell-quote.js';
 export * from './knowledge-age.js';
 export * from './plan-script.js';
+export * from './server-plans.js';
 export * from './staleness.js';
 export * from './removal-plan.js';
 export * from './action-steps.js';

@@ -26,6 +26,8 @@ export interface ActionPlan {
   evidence?: PlanEvidence;
   /** Server-side checks of the verify step (a rule still in its config file throws), for the copied script. */
   ruleChecks?: string[];
+  /** For server plans (server-plans.ts): what the verify step checks on the state collected after the run. */
+  expect?: { serviceRunning?: string; notBlocked?: string[]; serverMitigationsEnabled?: boolean };
   /** The verdict the plan was made for: a run re-checks the server against it and refuses on any change. */
   madeFor?: { id: string; family: string; verdict: MitigationVerdict['verdict'] | null };
 }
@@ -47,6 +49,10 @@ type PlanResult = { ok: true; plan: ActionPlan } | { ok: false; error: string };
 const psQuote = psString;
 
 /** Server names are validated (letters, digits, '-', '.', '_'); anything else is quoted anyway. */
+export function psIdentityOf(name: string): string {
+  return psIdentity(name);
+}
+
 function psIdentity(name: string): string {
   return /^[A-Za-z0-9_.-]+$/.test(name) ? name : psQuote(name);
 }
