@@ -34,7 +34,7 @@ test('lab advance says what happened, in words', async (t) => {
   assert.match(result.stdout, /the lab clock is now 2026-06-21T07:00:00\.000Z \(hour 31\)/);
   assert.match(result.stdout, /^EX16-LEGACY: 31 fetches failed \(signing certificate not accepted\)$/m);
   assert.match(result.stdout, /^EX05: service not running, no EEMS cycle$/m);
-  assert.match(result.stdout, /^EX04: Exchange 2019 CU14 Jun26SU installed \(15\.2\.1544\.41\)$/m);
+  assert.match(result.stdout, /^EX04: Exchange 2019 CU14 Jul26SU installed \(15\.2\.1544\.43\)$/m);
   assert.match(result.stdout, /^EX03: the service crashed \(4999 Watson report, System\.OutOfMemoryException\)$/m);
   const json = await run(['lab', 'advance', dir, '--hours', '1', '--json']);
   const doc = JSON.parse(json.stdout) as { hour: number; advanced: { hours: number; servers: { server: string; cycles: number }[] } };

@@ -340,7 +340,7 @@ describe('PowerShell host: run', () => {
     const kb = defaultKnowledgeBase();
     const parsed = parseStateDocument(JSON.parse(readFileSync(fixture('kb', 'contracts-example.json'), 'utf8')));
     assert.ok(parsed.ok);
-    const ex01 = parsed.value.servers[0]!;
+    const ex01 = { ...parsed.value.servers[0]!, ExSetupVersion: '15.02.1748.048' }; // M2's removableFrom (Jul26SU)
     const verdict = judgeServer(ex01, kb).find((v) => v.verdict === 'stale-applied')!;
     const removal = planRemoval(ex01, verdict, kb);
     assert.ok(removal.ok, removal.ok ? '' : removal.error);
