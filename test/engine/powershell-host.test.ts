@@ -360,7 +360,7 @@ describe('PowerShell host: run', () => {
       assert.equal(request.computerName, step.server ? 'ex01.contoso.com' : null);
     });
     const blockArgs = received[1]!.step as { args: Record<string, unknown> };
-    assert.deepEqual(blockArgs.args, { mitigation: 'M2', mitigationsBlocked: ['M2'] });
+    assert.deepEqual(blockArgs.args, { mitigation: 'M2', mitigationsBlocked: ['M2', 'M2.1.0'] }); // K9: the family and the applied ID
     const verifyArgs = received[5]!.step as { server: string | null; args: Record<string, unknown> };
     assert.deepEqual([verifyArgs.server, verifyArgs.args], [null, { orgMitigationsEnabled: true }]);
   });
