@@ -55,7 +55,8 @@ export default async (): Promise<BenchEntry[]> => {
     verify = Math.min(verify, await bestTime(() => verifyFeed(xml, { at: TEST_AT, extraTrustedRoots: trust }), 3));
   }
   // Issue 14.6: 36,000 small Configs, about 5 MB (95 s inside xml-crypto before the element limit).
-  const flood = `<?xml version="1.0" encoding="utf-8"?><EOCS version="1.0.4">${'<Config id="M" desc="x" />'.repeat(36000)}</EOCS>`;
+  const configs = Array.from({ length: 36000 }, (_, i) => `<Config id="M${i}" desc="Mitigation ${i}: ${'x'.repeat(96)}" />`);
+  const flood = `<?xml version="1.0" encoding="utf-8"?><EOCS version="1.0.4">${configs.join('')}</EOCS>`;
   const verifier = createFeedVerifier();
   let floodMs = Number.POSITIVE_INFINITY;
   let floodCodes = '';
