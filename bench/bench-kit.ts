@@ -53,3 +53,8 @@ export function limitEntry(name: string, value: number, unit: string, atMost: nu
 function round(n: number): number {
   return Math.round(n * 1000) / 1000;
 }
+
+/** An entry shown for reference only (e.g. a physical limit): a ratio, no goal, never counted as missed. */
+export function infoEntry(name: string, value: number, unit: string, baseline: number): BenchEntry {
+  return { name, value: round(value), unit, baseline: round(baseline), ratio: baseline === 0 ? null : round(value / baseline), goal: 'reference, no goal', met: true };
+}

@@ -5,7 +5,9 @@ import { readdirSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
 import { ensureSetup, run, electronOfflineEnv } from './ensure-setup.mjs';
 
-ensureSetup({ systemPackages: false });
+// The same set-up as npm test: Debian packages (chromium for the UI bench, python3 for a log-parsing
+// peer) and npm dependencies, so an entry does not fail for want of a tool.
+ensureSetup();
 run('npx', ['tsc', '-b']);
 const only = process.argv[2];
 const files = readdirSync(new URL('../dist/bench', import.meta.url))
@@ -15,11 +17,12 @@ const results = [];
 for (const file of files) {
   console.log(`running ${file} ...`);
   const child = spawnSync(process.execPath, ['--expose-gc', 'dist/bench/run-one.js', `dist/bench/${file}`], {
-    encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], env: { ...process.env, ...electronOfflineEnv }, maxBuffer: 64 * 1024 * 1024,
+    encoding: 'utf8', stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...electronOfflineEnv }, maxBuffer: 64 * 1024 * 1024,
   });
-  const line = child.stdout.split('\n').find((l) => l.startsWith('BENCH-RESULT '));
+  process.stderr.write(child.stderr ?? '');
+  const line = (child.stdout ?? '').split('\n').find((l) => l.startsWith('BENCH-RESULT '));
   if (child.status !== 0 || !line) {
-    results.push({ name: file, value: NaN, unit: '', baseline: null, ratio: null, goal: 'runs', met: false });
+    results.push({ name: file, value: NaN, unit: '', baseline: null, ratio: null, goal: `could not run: ${whyNot(child)}`, met: false });
     continue;
   }
   results.push(...JSON.parse(line.slice('BENCH-RESULT '.length)));
@@ -31,3 +34,12 @@ const widths = head.map((h, i) => Math.max(h.length, ...rows.map((r) => String(r
 const fmt = (r) => r.map((c, i) => String(c).padEnd(widths[i])).join('  ');
 console.log(`\n${fmt(head)}\n${widths.map((w) => '-'.repeat(w)).join('  ')}\n${rows.map(fmt).join('\n')}`);
 console.log(`\nwrote bench-results.json (${results.length} entries, ${results.filter((r) => !r.met).length} goals not met)`);
+
+/** Why a bench module produced no result, in one line: its last error line, or how it ended. */
+function whyNot(child) {
+  if (child.error) return child.error.message;
+  const lines = `${child.stderr ?? ''}`.split('\n').map((l) => l.trim()).filter(Boolean);
+  const error = [...lines].reverse().find((l) => /^(\w*Error|error)\b|:\s/.test(l)) ?? lines.at(-1);
+  const ended = child.signal ? `killed by ${child.signal}` : `exit code ${child.status}`;
+  return error ? `${error.slice(0, 160)} (${ended})` : ended;
+}

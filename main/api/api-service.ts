@@ -6,8 +6,8 @@
 import { planOrgReenable, planRemoval, type ActionPlan } from '../core/mitigations/removal-plan.js';
 import type { KnowledgeBase } from '../core/mitigations/knowledge-base.js';
 import type { Clock, HostPort } from '../core/ports.js';
-import { verifyFeed } from '../core/feed/verify-feed.js';
 import { compareFeedWithState } from '../core/feed/compare-feed.js';
+import { createFeedVerifier, type FeedVerifier } from '../engine/feed-verifier.js';
 import type { Engine } from '../engine/engine-types.js';
 import type { JournalRecord } from '../engine/journal.js';
 import type { Settings } from '../engine/settings/settings-schema.js';
@@ -37,6 +37,8 @@ export interface ApiServiceDeps {
   trustedRoots?: string[];
   /** Where the knowledge in force came from (knowledge-source.ts); the built-in knowledge when absent. */
   knowledgeInfo?: KnowledgeInfo;
+  /** Verifies definitions files off the main thread (default: one created here, feed-verifier.ts). */
+  feedVerifier?: FeedVerifier;
 }
 
 type Handler<M extends ApiMethod> = (input: ApiInput<M>) => Promise<ApiResult<ApiOutputs[M]>>;
@@ -197,7 +199,9 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
     },
     getDiagnostics: async ({ server }) => ok(buildDiagnostics(engine.snapshot(), server)),
     async verifyFeed({ xml, at }) {
-      const result = verifyFeed(xml, { at: at ? new Date(at) : clock.now(), extraTrustedRoots: deps.trustedRoots });
+      // In a worker with a time limit: a large file must not keep the other requests waiting (14.6).
+      deps.feedVerifier ??= createFeedVerifier();
+      const result = await deps.feedVerifier.verify(xml, { at: at ? new Date(at) : clock.now(), extraTrustedRoots: deps.trustedRoots });
       // Only signed, trusted definitions are compared with the servers (configs is empty otherwise).
       const state = engine.snapshot().state;
       const servers = state && result.configs.length > 0 ? compareFeedWithState(result.configs, state, deps.knowledge).servers : [];

@@ -10,7 +10,7 @@ import { open } from 'node:fs/promises';
 import { StringDecoder } from 'node:string_decoder';
 import type { LogEntry } from '../core/model.js';
 import { type CycleCounter, createCycleCounter } from '../core/log-cycles.js';
-import { type SkippedLine, createMitigationLogParser } from '../core/parsers/mitigation-log.js';
+import { type ParserWork, type SkippedLine, createMitigationLogParser } from '../core/parsers/mitigation-log.js';
 
 /** Which entries come back to the caller: all, only Warning and Error lines, or none (count only). */
 export type EntrySelection = 'all' | 'problems' | 'none';
@@ -24,6 +24,13 @@ export interface ReadLogOptions {
   counter?: CycleCounter;
   /** Bytes per read call (default 1 MiB); small values let tests cut the file anywhere. */
   chunkBytes?: number;
+  /** Counts the work done (bytes read, and the parser's work), for tests of linear growth. */
+  work?: ReaderWork;
+}
+
+/** The parser's work plus the bytes read from the file. */
+export interface ReaderWork extends ParserWork {
+  bytesRead: number;
 }
 
 /** What a file held. */
@@ -50,7 +57,7 @@ const MAX_SAMPLES = 20;
 export async function readMitigationLogFile(file: string, options: ReadLogOptions): Promise<LogFileResult> {
   const counter = options.counter ?? createCycleCounter();
   const deliver = options.onEntries ?? (() => undefined);
-  const parser = createMitigationLogParser({ maxSkippedSamples: MAX_SAMPLES });
+  const parser = createMitigationLogParser({ maxSkippedSamples: MAX_SAMPLES, work: options.work });
   const decoder = new StringDecoder('utf8');
   let entries = 0;
   const take = (batch: LogEntry[]): void => {
@@ -67,6 +74,7 @@ export async function readMitigationLogFile(file: string, options: ReadLogOption
     for (;;) {
       const { bytesRead } = await fh.read(buffer, 0, size, null);
       if (bytesRead === 0) break;
+      if (options.work) options.work.bytesRead += bytesRead;
       for (let at = 0; at < bytesRead; at += piece) take(parser.push(decoder.write(buffer.subarray(at, Math.min(bytesRead, at + piece)))));
     }
   } finally {

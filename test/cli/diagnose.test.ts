@@ -152,3 +152,62 @@ test('bad input: one line on stderr, exit 2, nothing on stdout', async () => {
     await rm(dir, { recursive: true, force: true });
   }
 });
+
+const K2_TEXT = "Exception encountered while fetching mitigations : This XML is not deemed safe to consume since Response xml's leaf certificate is from unknown issuer or has EKU mismatch";
+
+test('--file stops reading at its byte limit: /dev/zero is refused with the limit and the next step, exit 2', async () => {
+  const { code, out, err } = await run('--file', '/dev/zero');
+  assert.equal(code, 2);
+  assert.equal(out, '');
+  assert.match(err, /\/dev\/zero is larger than the 16 MiB limit of diagnose --file/);
+  assert.match(err, /Get-Content <file> -Tail 20000/);
+});
+
+test('--file stops reading at its line limit: 200,001 lines are refused, 200,000 are read', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'eems-diagnose-limit-'));
+  try {
+    const over = join(dir, 'over.log');
+    await writeFile(over, 'x\n'.repeat(200_001));
+    const refused = await run('--file', over);
+    assert.equal(refused.code, 2);
+    assert.match(refused.err, /has more than 200,000 lines, the limit of diagnose --file/);
+    const within = join(dir, 'within.log');
+    await writeFile(within, `${K2_TEXT}\n${'x\n'.repeat(199_998)}`);
+    const read = await run('--file', within, '--json');
+    assert.equal(read.code, 0, read.err);
+    assert.equal((JSON.parse(read.out) as { diagnoses: Sourced[] }).diagnoses[0]?.code, 'build-too-old');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('--state: a build-too-old diagnosis says whether the server is below the June 2026 update', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'eems-diagnose-state-'));
+  try {
+    const state = JSON.parse(await readFile(fixture('pshost', 'state-two-servers.json'), 'utf8')) as { servers: { Name: string; ExSetupVersion: string }[] };
+    // EX01 one SU older than the fixture's Jun26SU build.
+    state.servers[0]!.ExSetupVersion = '15.02.1748.043';
+    const file = join(dir, 'state.json');
+    await writeFile(file, JSON.stringify(state));
+    const below = await run('--text', K2_TEXT, '--state', file, '--server', 'EX01', '--json');
+    assert.equal(below.code, 0, below.err);
+    const d = JSON.parse(below.out) as Sourced;
+    assert.equal(d.code, 'build-too-old');
+    assert.equal(d.details.belowJun26SU, true);
+    assert.equal(d.details.server, 'EX01');
+    assert.match(d.explanation, /EX01 runs 15\.2\.1748\.43.*That is below Exchange 2019 CU15 Jun26SU \(15\.2\.1748\.46\): this is the cause/);
+    const patched = JSON.parse((await run('--text', K2_TEXT, '--state', file, '--server', 'EX02', '--json')).out) as Sourced;
+    assert.equal(patched.details.belowJun26SU, false);
+    assert.match(patched.title, /although the build is recent enough/);
+    // A log line names its server: the context follows the line's ServerName.
+    const log = join(dir, 'MitigationService.LOG');
+    await writeFile(log, `2026-07-15T09:00:03.402Z,EX01,FetchMitigation,S:LogLevel=Error;'S:Message=${K2_TEXT.replace("xml's", "xml''s")}'\r\n`);
+    const fromLog = JSON.parse((await run('--file', log, '--state', file, '--json')).out) as { diagnoses: Sourced[] };
+    assert.equal(fromLog.diagnoses[0]?.details.belowJun26SU, true);
+    const unknown = await run('--text', K2_TEXT, '--state', file, '--server', 'EX99');
+    assert.equal(unknown.code, 2);
+    assert.match(unknown.err, /--server EX99: the state file .* has no such server \(it has EX01, EX02\)/);
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});

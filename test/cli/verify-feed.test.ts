@@ -157,3 +157,14 @@ test('--fetch through a proxy that refuses connections prints the proxy diagnosi
   assert.equal(doc.fetch.ok, false);
   assert.equal(doc.fetch.diagnosis.code, 'proxy');
 });
+
+test('unreadable input exits 2 as the help says, with the next step: a missing file, a folder', async () => {
+  for (const [path, why] of [[join(dir, 'missing.xml'), 'no such file'], [dir, 'it is a folder']] as const) {
+    const { code, out, err } = await run([path]);
+    assert.equal(code, 2, `${path}: ${err}`);
+    assert.equal(out, '');
+    assert.match(err, new RegExp(`cannot read .*: ${why}\\. Give the path of a mitigation definitions XML file\\.`));
+  }
+  const badRoot = await run([realFile, '--trust-root', join(dir, 'missing.pem')]);
+  assert.equal(badRoot.code, 2);
+});

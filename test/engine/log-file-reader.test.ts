@@ -6,11 +6,11 @@ import { join } from 'node:path';
 import fc from 'fast-check';
 import { fixture } from '../support/paths.js';
 import { withTempDir } from '../support/temp-dir.js';
-import { type EntrySelection, readMitigationLogFile } from '../../main/engine/log-file-reader.js';
+import { type EntrySelection, type ReaderWork, readMitigationLogFile } from '../../main/engine/log-file-reader.js';
 import { createCycleCounter } from '../../main/core/log-cycles.js';
 import { parseMitigationLog } from '../../main/core/parsers/mitigation-log.js';
 import type { LogEntry } from '../../main/core/model.js';
-import { assertLinearTime } from '../support/linearity.js';
+import { assertLinearWork } from '../support/linearity.js';
 
 const URL = 'https://officeclient.microsoft.com/getexchangemitigations';
 const FIXTURES = [
@@ -151,10 +151,15 @@ test('a file that cannot be read rejects with the fs error (parse-log turns it i
   await assert.rejects(readAll('/nonexistent/eems/MitigationService.LOG'), { code: 'ENOENT' });
 });
 
-test('time stays linear in file size', async () => {
+test('work stays linear in file size: bytes read and characters parsed (counted, not timed)', async () => {
   await withDir(async (dir) => {
     const block = readFileSync(fixture('samples', 'mitigation-service.log'), 'utf8');
     for (const copies of [150, 1200]) await writeFile(join(dir, `${copies}.LOG`), block.repeat(copies));
-    await assertLinearTime((copies) => readAll(join(dir, `${copies}.LOG`), { select: 'none' }), 150, 'log file read');
+    await assertLinearWork(async (copies) => {
+      const work: ReaderWork = { bytesRead: 0, scanned: 0, copied: 0, lineCharacters: 0 };
+      await readMitigationLogFile(join(dir, `${copies}.LOG`), { select: 'none', work, chunkBytes: 4096 });
+      assert.equal(work.bytesRead, Buffer.byteLength(block) * copies, 'every byte read once');
+      return work.bytesRead + work.scanned + work.copied + work.lineCharacters;
+    }, 150, 'log file read', { units: (copies) => Buffer.byteLength(block) * copies, max: 6 });
   });
 });

@@ -3,9 +3,10 @@
  * `--file` takes a message, a Mitigation Service log or an event export, told apart by content, and
  * diagnoses every error in it.
  */
-import { readFile } from 'node:fs/promises';
+import { createReadStream } from 'node:fs';
 import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
-import { diagnose, diagnoseEvents, diagnoseLogEntries } from '../../core/diagnosis/diagnosis.js';
+import { type ContextFor, diagnose, diagnoseEvents, diagnoseLogEntries } from '../../core/diagnosis/diagnosis.js';
+import { readKnowledge, readStateFile } from '../input-files.js';
 import { parseMitigationLog } from '../../core/parsers/mitigation-log.js';
 import { parseEventExport } from '../../core/parsers/events.js';
 import type { Diagnosis } from '../../core/model.js';
@@ -17,10 +18,15 @@ type FileKind = 'log' | 'events' | 'message';
 const USAGE = [
   'Usage: eems-watch diagnose --text "<message>" [--json]',
   '       eems-watch diagnose --file FILE [--json]',
+  '       ... [--state FILE [--server NAME]] [--knowledge FILE]',
   '',
   'Explains an EEMS error: a 1008 event message, a Mitigation Service log line, a 4999 Watson report.',
   'FILE may hold one message, a whole Mitigation Service log (V15\\Logging\\MitigationService) or an',
   'event export (Get-WinEvent ... | ConvertTo-Json, or wevtutil qe ... /f:xml): every error in it is diagnosed.',
+  '',
+  'With --state (a state file from eems-watch poll), a build-too-old diagnosis says whether the server',
+  'the text came from (a log line\'s ServerName, an event\'s machine, or --server NAME) is below the',
+  'June 2026 Security Update. --file is read up to 16 MiB and 200,000 lines.',
 ].join('\n');
 
 /** Text of a file as Windows tools write it: UTF-8 with or without BOM, or UTF-16 (PowerShell 5.1 Out-File). */
@@ -62,11 +68,11 @@ function detectKind(text: string): FileKind {
   return 'message';
 }
 
-function diagnoseFile(text: string, file: string): { kind: FileKind; diagnoses: SourcedDiagnosis[]; read: number } {
+function diagnoseFile(text: string, file: string, contextFor?: ContextFor): { kind: FileKind; diagnoses: SourcedDiagnosis[]; read: number } {
   const kind = detectKind(text);
   if (kind === 'log') {
     const { entries } = parseMitigationLog(text);
-    const diagnoses = diagnoseLogEntries(entries).map(({ entry, diagnosis }) => ({
+    const diagnoses = diagnoseLogEntries(entries, contextFor).map(({ entry, diagnosis }) => ({
       ...diagnosis,
       source: { line: entry.line ?? 0, time: entry.time, server: entry.server },
     }));
@@ -80,13 +86,13 @@ function diagnoseFile(text: string, file: string): { kind: FileKind; diagnoses: 
         `cannot read ${file}: it holds ${result.format === 'wevtutil-xml' ? 'XML' : 'JSON'} but no event record in it could be read. Export with Get-WinEvent ... | ConvertTo-Json, or wevtutil qe Application /f:xml.`,
       );
     }
-    const diagnoses = diagnoseEvents(result.events).map(({ event, diagnosis }) => ({
+    const diagnoses = diagnoseEvents(result.events, contextFor).map(({ event, diagnosis }) => ({
       ...diagnosis,
       source: { recordId: event.recordId, eventId: event.eventId, time: event.time, machine: event.machine },
     }));
     return { kind, diagnoses, read: result.events.length };
   }
-  return { kind, diagnoses: [{ ...diagnose(text), source: { line: 1 } }], read: 1 };
+  return { kind, diagnoses: [{ ...diagnose(text, contextFor?.(null)), source: { line: 1 } }], read: 1 };
 }
 
 function formatDetails(details: Record<string, unknown>): string[] {
@@ -140,14 +146,40 @@ function printFile(io: CliIo, file: string, result: { kind: FileKind; diagnoses:
   }
 }
 
-async function readInput(file: string): Promise<string> {
+/**
+ * Limits of --file, checked while the file streams in (an 88 MB file once took 1.7 GB, and
+ * /dev/zero never ends): a day's Mitigation Service log is well under 1 MB and an event export of
+ * a month a few MB [INFERRED from the captures in test/fixtures/real], so 16 MiB and 200,000
+ * lines leave room and keep the memory used bounded.
+ */
+export const DIAGNOSE_MAX_BYTES = 16 * 1024 * 1024;
+export const DIAGNOSE_MAX_LINES = 200_000;
+
+const NEXT_STEP = 'Give one log file or a part of it, e.g. Get-Content <file> -Tail 20000 | Set-Content part.log, then diagnose --file part.log.';
+
+/** Read the file as a stream, stopping as soon as it passes a limit (bytes or lines). */
+async function readInput(file: string, limits = { bytes: DIAGNOSE_MAX_BYTES, lines: DIAGNOSE_MAX_LINES }): Promise<string> {
+  const chunks: Buffer[] = [];
+  let bytes = 0;
+  let lines = 0;
+  const stream = createReadStream(file, { highWaterMark: 1 << 16 });
   try {
-    return decodeFile(await readFile(file));
+    for await (const chunk of stream as AsyncIterable<Buffer>) {
+      bytes += chunk.length;
+      if (bytes > limits.bytes) throw new UsageError(`${file} is larger than the ${limits.bytes / 1024 / 1024} MiB limit of diagnose --file, so it was not read further. ${NEXT_STEP}`);
+      for (let at = chunk.indexOf(10); at !== -1; at = chunk.indexOf(10, at + 1)) lines += 1;
+      if (lines > limits.lines) throw new UsageError(`${file} has more than ${limits.lines.toLocaleString('en-US')} lines, the limit of diagnose --file, so it was not read further. ${NEXT_STEP}`);
+      chunks.push(chunk);
+    }
   } catch (error) {
+    if (error instanceof UsageError) throw error;
     const err = error as NodeJS.ErrnoException;
     const reason = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a folder' : err.code === 'EACCES' ? 'permission denied' : (err.message ?? String(error));
     throw new UsageError(`cannot read ${file}: ${reason}. Give the path of a log, an event export or a file holding the message.`);
+  } finally {
+    stream.destroy();
   }
+  return decodeFile(Buffer.concat(chunks, bytes));
 }
 
 export const command: Command = {
@@ -159,13 +191,17 @@ export const command: Command = {
       text: { type: 'string' },
       file: { type: 'string' },
       json: { type: 'boolean', default: false },
+      state: { type: 'string' },
+      server: { type: 'string' },
+      knowledge: { type: 'string' },
     });
+    const contextFor = await readContext(values, io);
     if (values.text !== undefined && values.file !== undefined) throw new UsageError('give either --text or --file, not both.');
     if (values.file !== undefined) {
       const text = await readInput(values.file);
       if (text.trim() === '') throw new UsageError(`${values.file} is empty: nothing to diagnose. Give a log, an event export or a file holding the message.`);
       if (looksBinary(text)) throw new UsageError(`${values.file} is not a text file. Give a Mitigation Service log, an event export or a file holding the message.`);
-      const result = diagnoseFile(text, values.file);
+      const result = diagnoseFile(text, values.file, contextFor);
       if (values.json) writeJson(io, { diagnoses: result.diagnoses });
       else printFile(io, values.file, result);
       return 0;
@@ -173,9 +209,31 @@ export const command: Command = {
     if (values.text === undefined || values.text.trim() === '') {
       throw new UsageError('nothing to diagnose: give --text "<message>" or --file FILE (see eems-watch diagnose --help).');
     }
-    const diagnosis = diagnose(values.text);
+    const diagnosis = diagnose(values.text, contextFor?.(null));
     if (values.json) writeJson(io, diagnosis);
     else io.stdout(`${formatDiagnosis(diagnosis)}\n`);
     return 0;
   },
 };
+
+/**
+ * The server context of --state: a text's own server (ServerName, machine) when the state file
+ * has it, else --server NAME, else the state's only server. Undefined without --state.
+ */
+async function readContext(values: { state?: string; server?: string; knowledge?: string }, io: CliIo): Promise<ContextFor | undefined> {
+  if (values.state === undefined) {
+    if (values.server !== undefined) throw new UsageError('--server needs --state FILE (the state file that holds the server\'s build).');
+    return undefined;
+  }
+  const state = await readStateFile(values.state, io);
+  const knowledge = await readKnowledge(values.knowledge);
+  const find = (name: string | null | undefined) => (name ? state.servers.find((s) => s.Name.toLowerCase() === name.toLowerCase()) : undefined);
+  if (values.server !== undefined && !find(values.server)) {
+    throw new UsageError(`--server ${values.server}: the state file ${values.state} has no such server (it has ${state.servers.map((s) => s.Name).join(', ') || 'none'}).`);
+  }
+  const fallback = find(values.server) ?? (state.servers.length === 1 ? state.servers[0] : undefined);
+  return (name) => {
+    const server = find(name) ?? fallback;
+    return server ? { server, knowledge } : undefined;
+  };
+}

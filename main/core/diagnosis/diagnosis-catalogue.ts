@@ -87,17 +87,45 @@ function signingCert(): Entry {
   };
 }
 
-/** eems-domain.md K2: the July 2026 service-side change. */
-function buildTooOld(): Entry {
+/**
+ * eems-domain.md K2: the July 2026 service-side change. The wording of the service's text is
+ * CONFIRMED by the June 2026 SU post as quoted (eightwone.com); that the signing chain changed is
+ * CONFIRMED from the certificate dates (PCA 2011 expired 2026-07-08). With the server's build
+ * (details.belowJun26SU, from build-context.ts) the entry says whether the build is the cause.
+ */
+function buildTooOld(details: Record<string, unknown>): Entry {
+  const server = serverOf(details);
+  const required = details.requiredUpdate as { build: string; name: string } | undefined;
+  const target = required ? `${required.name} (${required.build})` : 'the June 2026 Security Update (Jun26SU)';
+  const runs = typeof details.build === 'string' ? ` ${server} runs ${details.build}${typeof details.buildName === 'string' ? ` (${details.buildName})` : ''}.` : '';
+  const verdict =
+    details.belowJun26SU === true
+      ? `${runs} That is below ${target}: this is the cause.`
+      : details.belowJun26SU === false
+        ? `${runs} That is already at or above the June 2026 update, so the build is not the cause here; EEMS Watch knows no other cause of this text.`
+        : details.belowJun26SU === null && typeof details.buildNote === 'string'
+          ? ` ${details.buildNote}`
+          : '';
+  const patched = details.belowJun26SU === false;
   return {
-    title: 'This server\'s build is too old for the mitigation files Microsoft publishes since July 2026',
+    title: patched
+      ? 'The mitigation service refuses the signing certificate of the new mitigation files, although the build is recent enough'
+      : 'This server\'s build is too old for the mitigation files Microsoft publishes since July 2026',
     explanation:
       'Since July 2026 the EM service can no longer use the configuration files Microsoft publishes unless Exchange runs the June 2026 update (Jun26SU) or newer: their signing chain changed, and an older build reports "leaf certificate is from unknown issuer or has EKU mismatch". ' +
-      'Mitigations already applied keep working, but this server cannot receive any new mitigation. The trust list, CRL and port-80 steps that fix a signing-certificate error do not help here.',
-    fix: [
-      'Install the June 2026 Security Update (Jun26SU) or a later one for this server\'s CU (see the build numbers page); on a CU that got no June 2026 update, move to a supported CU first.',
-      RESTART_AND_CHECK,
-    ],
+      'Mitigations already applied keep working, but this server cannot receive any new mitigation. The trust list, CRL and port-80 steps that fix a signing-certificate error do not help here.' +
+      verdict,
+    fix: patched
+      ? [
+          `Make sure the update finished: Get-Command ExSetup.exe | ForEach-Object { $_.FileVersionInfo.ProductVersion } on ${server}, and restart the service after it: Restart-Service MSExchangeMitigation.`,
+          `Check the file the server gets: on ${server}, Invoke-WebRequest https://officeclient.microsoft.com/getexchangemitigations -UseBasicParsing -OutFile mitigations.xml, then eems-watch verify-feed mitigations.xml names the certificate that fails; a proxy that rewrites the response would show here.`,
+          RESTART_AND_CHECK,
+        ]
+      : [
+          `Install ${target} or a later Security Update for this server's CU (see the build numbers page); on a CU that got no June 2026 update, move to a supported CU first.`,
+          `Check the installed build afterwards: Get-Command ExSetup.exe | ForEach-Object { $_.FileVersionInfo.ProductVersion } on ${server}.`,
+          RESTART_AND_CHECK,
+        ],
     links: [LINKS.learnEm, LINKS.buildNumbers],
   };
 }

@@ -13,8 +13,10 @@
  */
 import type { Diagnosis, DiagnosisCode, EemsEvent, LogEntry } from '../model.js';
 import { diagnosisFor } from './diagnosis-catalogue.js';
+import { type DiagnosisContext, june2026Status } from './build-context.js';
 
 export { diagnosisFor, LINKS } from './diagnosis-catalogue.js';
+export type { DiagnosisContext } from './build-context.js';
 
 /** A text prepared once for every rule. */
 interface Prepared {
@@ -67,6 +69,8 @@ function anyOf(...sources: string[]): RegExp {
 /** Patterns per code, checked in the order of RULES: English, then codes that stay English, then localised wordings. */
 const P = {
   untrustedEndpoint: /untrusted endpoint/i,
+  // K2: "Response xml's leaf certificate is from unknown issuer or has EKU mismatch" (July 2026 on).
+  buildTooOld: /leaf cert(?:ificate)?\b[^.]{0,60}?\b(?:unknown issuer|EKU mismatch)|unknown issuer or has EKU mismatch/i,
   revocation: anyOf(
     'revocation function was unable', 'unable to check revocation', 'revocation server was offline',
     'RevocationStatusUnknown', 'OfflineRevocation', 'CRYPT_E_REVOCATION_OFFLINE', 'CRYPT_E_NO_REVOCATION_CHECK',
@@ -198,6 +202,9 @@ function classifyCrash(p: Prepared): { code: DiagnosisCode; details: Record<stri
 /** The message rules in precedence order: the most specific cause wins over the generic ones. */
 const RULES: Array<{ code: DiagnosisCode; test: (p: Prepared) => boolean }> = [
   { code: 'untrusted-endpoint', test: (p) => P.untrustedEndpoint.test(p.body) },
+  // Before revocation and signing-cert: the text also says "not deemed safe to consume", and no
+  // trust-list or CRL step helps a build that is too old for the current feed (K2).
+  { code: 'build-too-old', test: (p) => P.buildTooOld.test(p.body) },
   // Revocation before signing-cert and tls-chain: an offline CRL is the root cause behind both.
   { code: 'revocation', test: (p) => P.revocation.test(p.body) },
   { code: 'signing-cert', test: (p) => P.signingCert.test(p.body) },
@@ -232,9 +239,12 @@ function classify(p: Prepared): { code: DiagnosisCode; details: Record<string, u
  * Never throws: whatever the input, the result is at least `unknown` with the original text in
  * `details.text`. `details` also carries what was recognised: `exception` (the innermost exception
  * type, or the crashing one), `proxy` (a proxy the text names), `host`, `server` (a log line's
- * ServerName), `process` (the process of a Watson report).
+ * ServerName), `process` (the process of a Watson report). With `context` (the server the text
+ * came from and the build table), a build-too-old diagnosis also says whether that server is below
+ * the June 2026 update: `belowJun26SU` (true, false, or null when it cannot tell), `build`,
+ * `buildName`, `requiredUpdate` ({build, name}) and `buildNote`.
  */
-export function diagnose(text: string): Diagnosis {
+export function diagnose(text: string, context?: DiagnosisContext): Diagnosis {
   const original = typeof text === 'string' ? text : String(text ?? '');
   try {
     const prepared = prepare(original);
@@ -242,10 +252,26 @@ export function diagnose(text: string): Diagnosis {
     const server = readLogServer(prepared.flat);
     if (server) details.server = server;
     if (code === 'unknown') details.text = original;
+    if (code === 'build-too-old' && context?.server) Object.assign(details, buildDetails(context));
     return diagnosisFor(code, details);
   } catch {
     return diagnosisFor('unknown', { text: original });
   }
+}
+
+/** The server's build against the June 2026 update, as diagnosis details. */
+function buildDetails(context: DiagnosisContext): Record<string, unknown> {
+  const server = context.server!;
+  const status = june2026Status(server, context.knowledge);
+  return {
+    server: server.Name,
+    belowJun26SU: status.status === 'below' ? true : status.status === 'at-or-above' ? false : null,
+    build: status.build,
+    buildName: status.buildName,
+    buildSource: status.buildSource,
+    ...(status.required ? { requiredUpdate: status.required } : {}),
+    buildNote: status.note,
+  };
 }
 
 /** Whether a log entry is a failure worth a diagnosis: every Error, and Warnings that report one. */
@@ -282,9 +308,10 @@ const MAX_CYCLE_CONTEXT = 12;
  * the same hourly cycle says why ("TLS certificate or its chain validation failed", "Connection
  * attempted against untrusted endpoint") and an Information line names the proxy. So a line that is
  * unknown on its own is diagnosed again with the lines of its cycle, and a proxy named in the cycle
- * is added to the details. Such a diagnosis carries `details.fromCycle: true`.
+ * is added to the details. Such a diagnosis carries `details.fromCycle: true`. `contextFor` gives the
+ * server context of a line's ServerName (see diagnose).
  */
-export function diagnoseLogEntries(entries: readonly LogEntry[]): Array<{ entry: LogEntry; diagnosis: Diagnosis }> {
+export function diagnoseLogEntries(entries: readonly LogEntry[], contextFor?: ContextFor): Array<{ entry: LogEntry; diagnosis: Diagnosis }> {
   const results: Array<{ entry: LogEntry; diagnosis: Diagnosis }> = [];
   const cycles = new Map<string, string[]>();
   for (const entry of entries) {
@@ -296,10 +323,11 @@ export function diagnoseLogEntries(entries: readonly LogEntry[]): Array<{ entry:
       cycles.set(key, cycle.slice(-MAX_CYCLE_CONTEXT));
       continue;
     }
-    let diagnosis = diagnose(entry.message);
+    const serverContext = contextFor?.(entry.server ?? null);
+    let diagnosis = diagnose(entry.message, serverContext);
     const context = [...cycle, entry.message].join(' | ');
     if (diagnosis.code === 'unknown' && cycle.length > 0) {
-      const again = diagnose(context);
+      const again = diagnose(context, serverContext);
       if (again.code !== 'unknown') diagnosis = diagnosisFor(again.code, { ...again.details, fromCycle: true });
     }
     const proxy = readProxy(prepare(context).body);
@@ -315,11 +343,14 @@ export function diagnoseLogEntries(entries: readonly LogEntry[]): Array<{ entry:
   return results;
 }
 
+/** The server context for a server name (a log line's ServerName, an event's machine); undefined: none. */
+export type ContextFor = (server: string | null) => DiagnosisContext | undefined;
+
 /** Diagnose every 1008, 4999 and mitigation-service error of an event export, in order. */
-export function diagnoseEvents(events: readonly EemsEvent[]): Array<{ event: EemsEvent; diagnosis: Diagnosis }> {
+export function diagnoseEvents(events: readonly EemsEvent[], contextFor?: ContextFor): Array<{ event: EemsEvent; diagnosis: Diagnosis }> {
   return events.filter(isDiagnosableEvent).map((event) => {
-    const diagnosis = diagnose(eventText(event));
-    const server = event.machine ? event.machine.split('.')[0] : '';
+    const server = event.machine ? (event.machine.split('.')[0] ?? '') : '';
+    const diagnosis = diagnose(eventText(event), contextFor?.(server || null));
     if (!server || diagnosis.details.server !== undefined) return { event, diagnosis };
     return { event, diagnosis: diagnosisFor(diagnosis.code, { ...diagnosis.details, server }) };
   });

@@ -7,17 +7,7 @@
  */
 import { X509Certificate, createHash } from 'node:crypto';
 import type { FeedChainEntry, FeedReason } from './feed-types.js';
-
-/** The pinned root: Microsoft Root Certificate Authority 2011 (computed from the root in Microsoft's real signed file). */
-export const PINNED_ROOTS: readonly { name: string; sha256: string }[] = [
-  { name: 'Microsoft Root Certificate Authority 2011', sha256: '847df6a78497943f27fc72eb93f9a637320a02b561d0a91b09e87a7807ed7c61' },
-];
-
-/** Code signing, and Microsoft's private EKU seen on "Microsoft Exchange XML Signing" (CONFIRMED from the real leaf). */
-export const REQUIRED_LEAF_EKUS: readonly { oid: string; name: string }[] = [
-  { oid: '1.3.6.1.5.5.7.3.3', name: 'Code Signing (1.3.6.1.5.5.7.3.3)' },
-  { oid: '1.3.6.1.4.1.311.76.57.1.11', name: 'Microsoft 1.3.6.1.4.1.311.76.57.1.11' },
-];
+import { anchorCertificates, defaultFeedTrust, type FeedTrust } from './feed-trust.js';
 
 const MAX_DEPTH = 8;
 
@@ -132,20 +122,21 @@ function buildChain(leaf: CandidateCert, pool: CandidateCert[], trusted: Set<str
  * Check the candidates from KeyInfo at time `at`: build leaf -> ... -> pinned root, check every
  * certificate's validity and the leaf's EKU. Every failed check is one reason.
  */
-export function checkCertificateChain(candidates: CandidateCert[], at: Date, extraRoots: CandidateCert[] = []): ChainCheck {
+export function checkCertificateChain(candidates: CandidateCert[], at: Date, extraRoots: CandidateCert[] = [], trust: FeedTrust = defaultFeedTrust()): ChainCheck {
   const reasons: FeedReason[] = [];
   const leaf = pickLeaf(candidates);
   if (!leaf) {
     reasons.push({ code: 'chain-incomplete', message: 'The signature carries no readable X.509 certificate in KeyInfo/X509Data, so no chain to the Microsoft root can be built.' });
     return { leaf: null, chain: [], reasons, anchored: false };
   }
-  const trusted = new Set([...PINNED_ROOTS.map((r) => r.sha256), ...extraRoots.map((r) => r.sha256)]);
-  const built = buildChain(leaf, [...extraRoots, ...candidates], trusted);
+  const anchors = anchorCertificates(trust).map((pem) => readCertificate(pem)).filter((c): c is CandidateCert => c !== null);
+  const trusted = new Set([...trust.anchors.map((a) => a.sha256), ...extraRoots.map((r) => r.sha256)]);
+  const built = buildChain(leaf, [...extraRoots, ...anchors, ...candidates], trusted);
   const last = built.certs[built.certs.length - 1] as CandidateCert;
   if (!built.anchored) {
     if (isSelfSigned(last)) {
       const what = last === leaf ? 'self-signed certificate' : 'root';
-      reasons.push({ code: 'untrusted-root', message: `The chain ends at the ${what} '${last.cn}' (SHA-256 ${last.sha256}), which is not the pinned Microsoft Root Certificate Authority 2011 nor a --trust-root; a root carried in the file is never trusted by itself.` });
+      reasons.push({ code: 'untrusted-root', message: `The chain ends at the ${what} '${last.cn}' (SHA-256 ${last.sha256}), which is not a trusted anchor (${anchorNames(trust)}) nor a --trust-root; a root carried in the file is never trusted by itself.` });
     } else if (built.notCa) {
       reasons.push({ code: 'chain-incomplete', message: `The issuer of '${last.cn}' found in the file, '${built.notCa.cn}', is not a certification authority (no CA flag), so the chain stops there.` });
     } else {
@@ -153,7 +144,7 @@ export function checkCertificateChain(candidates: CandidateCert[], at: Date, ext
     }
   }
   built.certs.forEach((cert, index) => checkValidity(cert, index, built, at, reasons));
-  checkEku(leaf, reasons);
+  checkEku(leaf, requiredEkus(trust, built), reasons);
   const chain = built.certs.map((cert, index) => toEntry(cert, index, built, trusted));
   return { leaf, chain, reasons, anchored: built.anchored };
 }
@@ -178,10 +169,22 @@ function checkValidity(cert: CandidateCert, index: number, built: BuiltChain, at
   if (early) reasons.push({ code: 'intermediate-expired', message: `The intermediate '${cert.cn}' is not valid before ${day(cert.notBefore)} (checked at ${at.toISOString()}).` });
 }
 
-function checkEku(leaf: CandidateCert, reasons: FeedReason[]): void {
+function anchorNames(trust: FeedTrust): string {
+  return trust.anchors.map((a) => a.name).join(', ') || 'none configured';
+}
+
+/** The EKUs a leaf must carry: the reached anchor's own list when it has one, else the trust's. */
+function requiredEkus(trust: FeedTrust, built: BuiltChain): { oid: string; name: string }[] {
+  const end = built.certs[built.certs.length - 1] as CandidateCert;
+  const own = built.anchored ? trust.anchors.find((a) => a.sha256 === end.sha256)?.leafEkus : undefined;
+  if (!own) return trust.leafEkus;
+  return own.map((oid) => trust.leafEkus.find((e) => e.oid === oid) ?? { oid, name: oid });
+}
+
+function checkEku(leaf: CandidateCert, required: { oid: string; name: string }[], reasons: FeedReason[]): void {
   // In Node, X509Certificate.keyUsage lists the Extended Key Usage OIDs (undefined: no EKU extension).
   const ekus = leaf.x509.keyUsage ?? [];
-  const missing = REQUIRED_LEAF_EKUS.filter((e) => !ekus.includes(e.oid));
+  const missing = required.filter((e) => !ekus.includes(e.oid));
   if (missing.length > 0) {
     reasons.push({ code: 'eku-missing', message: `The signing certificate '${leaf.cn}' lacks the Extended Key Usage ${missing.map((m) => m.name).join(' and ')} that EEMS requires of the XML signing certificate.` });
   }
@@ -205,3 +208,43 @@ function toEntry(cert: CandidateCert, index: number, built: BuiltChain, trusted:
 function isoOrText(date: Date, text: string): string {
   return Number.isNaN(date.getTime()) ? text : date.toISOString();
 }
+
+/**
+ * The certificates of KeyInfo as the file lists them, held against the chain that was built.
+ * Microsoft's file lists the signing certificate first, then each issuer in turn (leaf, PCA 2011,
+ * root: CONFIRMED from the 2021 file), and EEMS judges "the leaf certificate" of the response
+ * (INFERRED from the July 2026 error text: the first one). So a list in another order is
+ * `certificate-order`, and a certificate that is unreadable or belongs to no link of the chain is
+ * `extra-certificate`: both are changes in a part the signature does not cover.
+ */
+export function checkCertificateList(texts: readonly string[], check: ChainCheck): FeedReason[] {
+  if (!check.leaf || texts.length === 0) return [];
+  const inChain = new Set(check.chain.map((c) => c.sha256));
+  const listed = texts.slice(0, MAX_LISTED).map((text) => readCertificate(text));
+  const misplaced: string[] = [];
+  const extra: string[] = [];
+  if (texts.length > MAX_LISTED) extra.push(`more than ${MAX_LISTED} certificates`);
+  listed.forEach((cert, i) => {
+    if (!cert) extra.push(`certificate ${i + 1} is not a readable X.509 certificate`);
+    else if (!inChain.has(cert.sha256)) extra.push(`certificate ${i + 1} ('${cert.cn}') is not part of the signing chain`);
+  });
+  const first = listed[0];
+  if (first && first.sha256 !== check.leaf.sha256) misplaced.push(`the first certificate is '${first.cn}', not the signing certificate '${check.leaf.cn}'`);
+  for (let i = 0; i + 1 < listed.length; i += 1) {
+    const [cert, next] = [listed[i], listed[i + 1]];
+    if (cert && next && inChain.has(cert.sha256) && inChain.has(next.sha256) && !isIssuedBy(cert, next)) {
+      misplaced.push(`certificate ${i + 2} ('${next.cn}') did not issue certificate ${i + 1} ('${cert.cn}')`);
+    }
+  }
+  const reasons: FeedReason[] = [];
+  if (misplaced.length > 0) {
+    reasons.push({ code: 'certificate-order', message: `The certificates in KeyInfo are not in the order Microsoft signs with (the signing certificate first, then each issuer): ${misplaced.join('; ')}. The file was changed after it was signed.` });
+  }
+  if (extra.length > 0) {
+    reasons.push({ code: 'extra-certificate', message: `KeyInfo carries what no genuine definitions file carries: ${extra.join('; ')}. The file was changed after it was signed.` });
+  }
+  return reasons;
+}
+
+/** More certificates than this in KeyInfo are not even read. */
+const MAX_LISTED = 32;

@@ -2,6 +2,7 @@
  * The verify-feed document (contracts.md, "eems-watch verify-feed") and the reason codes a
  * mitigation definitions XML can fail with. Field names and codes are public: never rename them.
  */
+import type { FeedTrust } from './feed-trust.js';
 
 export const FEED_REASON_CODES = [
   'malformed-xml',
@@ -18,6 +19,17 @@ export const FEED_REASON_CODES = [
   'intermediate-expired',
   'eku-missing',
   'weak-algorithm',
+  // Added 2026-12 (issues 14.6 and 14.9): bounds checked before any crypto, and changes in the parts
+  // the signature does not cover, which EEMS still reads.
+  'too-many-elements',
+  'too-deep',
+  'unsigned-config',
+  'unknown-signature-element',
+  'encoding-mismatch',
+  'non-canonical-content',
+  'certificate-order',
+  'extra-certificate',
+  'verification-timeout',
 ] as const;
 export type FeedReasonCode = (typeof FEED_REASON_CODES)[number];
 
@@ -86,4 +98,10 @@ export interface VerifyFeedOptions {
   extraTrustedRoots?: string[];
   /** Size limit in bytes (default 5 MB). */
   maxBytes?: number;
+  /** Element count limit, checked before any parse (default 4,096: xml-bounds.ts). */
+  maxElements?: number;
+  /** Nesting depth limit (default 32). */
+  maxDepth?: number;
+  /** Anchors and required EKUs (default: feed-trust.json, with no override). */
+  trust?: FeedTrust;
 }

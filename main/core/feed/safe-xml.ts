@@ -5,22 +5,42 @@
  */
 import { DOMParser } from '@xmldom/xmldom';
 import type { FeedReason } from './feed-types.js';
+import { DEFAULT_MAX_DEPTH, DEFAULT_MAX_ELEMENTS, countStartTags, elementDepth } from './xml-bounds.js';
 
 /** The default size limit: the real feed is ~19 KB, so 5 MB leaves room for many mitigations. */
 export const DEFAULT_MAX_BYTES = 5 * 1024 * 1024;
 
 export type SafeParseResult =
-  | { ok: true; text: string; doc: Document; root: Element }
+  | {
+      ok: true;
+      /** The text without its byte-order mark. */
+      text: string;
+      doc: Document;
+      root: Element;
+      /** The input began with a byte-order mark (dropped from `text`; the signature never covers it). */
+      bom: boolean;
+    }
   | { ok: false; reason: FeedReason };
 
-/** The input as text: UTF-8 only (the feed is served as utf-8); a BOM is dropped. */
-function decode(input: string | Uint8Array): string | null {
-  if (typeof input === 'string') return input.replace(/^\uFEFF/, '');
+/** Limits on the work a document may cause (xml-bounds.ts). */
+export interface XmlLimits {
+  maxElements?: number;
+  maxDepth?: number;
+}
+
+/** The input as text: UTF-8 only (the feed is served as utf-8); a BOM is dropped and reported. */
+function decode(input: string | Uint8Array): { text: string; bom: boolean } | null {
+  if (typeof input === 'string') return input.charCodeAt(0) === 0xfeff ? { text: input.slice(1), bom: true } : { text: input, bom: false };
   try {
-    return new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(input);
+    const bom = input[0] === 0xef && input[1] === 0xbb && input[2] === 0xbf;
+    return { text: new TextDecoder('utf-8', { fatal: true, ignoreBOM: false }).decode(input), bom };
   } catch {
     return null;
   }
+}
+
+function isUtf16(input: string | Uint8Array): boolean {
+  return typeof input !== 'string' && ((input[0] === 0xff && input[1] === 0xfe) || (input[0] === 0xfe && input[1] === 0xff));
 }
 
 function byteLength(input: string | Uint8Array): number {
@@ -33,13 +53,17 @@ function byteLength(input: string | Uint8Array): number {
  * definitions file has no reason to carry one, and a scan of the raw text cannot be fooled by
  * where a parser would start to expand entities.
  */
-export function parseXmlSafely(input: string | Uint8Array, maxBytes = DEFAULT_MAX_BYTES): SafeParseResult {
+export function parseXmlSafely(input: string | Uint8Array, maxBytes = DEFAULT_MAX_BYTES, limits: XmlLimits = {}): SafeParseResult {
   const size = byteLength(input);
   if (size > maxBytes) {
     return fail('too-large', `The file is larger than the ${formatSize(maxBytes)} limit; a mitigation definitions file is far smaller (the real one is about 19 KB), so it was not parsed.`);
   }
-  const text = decode(input);
-  if (text === null) return fail('malformed-xml', 'The file is not valid UTF-8 text, so it is not a mitigation definitions XML.');
+  if (isUtf16(input)) {
+    return fail('malformed-xml', 'The file is UTF-16 text (as PowerShell 5.1\'s Out-File writes it), but the endpoint serves UTF-8 and the check judges the bytes as served: save the response as it came, e.g. Invoke-WebRequest <url> -UseBasicParsing -OutFile mitigations.xml.');
+  }
+  const decoded = decode(input);
+  if (decoded === null) return fail('malformed-xml', 'The file is not valid UTF-8 text, so it is not a mitigation definitions XML.');
+  const { text, bom } = decoded;
   if (/<!DOCTYPE/i.test(text) || /<!ENTITY/i.test(text)) {
     return fail('doctype-forbidden', 'The file declares a DOCTYPE or entities, which a mitigation definitions XML never does (this is how XXE and entity-expansion attacks work); it was not parsed.');
   }
@@ -48,6 +72,10 @@ export function parseXmlSafely(input: string | Uint8Array, maxBytes = DEFAULT_MA
   // The parser drops text outside the root element silently; a feed never has any.
   if (!/^\s*</.test(text) || !/>\s*$/.test(text)) {
     return fail('malformed-xml', 'The XML has text before or after its root element, so it is not a mitigation definitions XML.');
+  }
+  const maxElements = limits.maxElements ?? DEFAULT_MAX_ELEMENTS;
+  if (countStartTags(text, maxElements) > maxElements) {
+    return fail('too-many-elements', `The file has more than ${maxElements.toLocaleString('en-US')} elements; a mitigation definitions file has a few dozen (the real one 27), and checking the signature of so many would take minutes, so it was not checked.`);
   }
   const problems: string[] = [];
   const record = (msg: string) => {
@@ -69,7 +97,11 @@ export function parseXmlSafely(input: string | Uint8Array, maxBytes = DEFAULT_MA
   if (roots.length !== 1 || !roots[0]) {
     return fail('malformed-xml', `The XML must have exactly one root element; it has ${roots.length}.`);
   }
-  return { ok: true, text, doc, root: roots[0] };
+  const maxDepth = limits.maxDepth ?? DEFAULT_MAX_DEPTH;
+  if (elementDepth(roots[0], maxDepth) > maxDepth) {
+    return fail('too-deep', `The elements of the file are nested more than ${maxDepth} deep; a mitigation definitions file nests 6 deep, so it was not checked.`);
+  }
+  return { ok: true, text, doc, root: roots[0], bom };
 }
 
 /**

@@ -8,12 +8,14 @@ import { createHash, createVerify, type KeyLike } from 'node:crypto';
 import { SignedXml } from 'xml-crypto';
 import { parseCanonicalXml, parseXmlSafely } from './safe-xml.js';
 import { inspectSignature } from './signature-structure.js';
-import { checkCertificateChain, readCertificate, readPemBundle, type CandidateCert } from './cert-chain.js';
+import { checkCertificateChain, checkCertificateList, readCertificate, readPemBundle, type CandidateCert } from './cert-chain.js';
 import { readConfigs } from './definitions.js';
+import { inspectUnsignedParts } from './unsigned-parts.js';
 import type { FeedConfig, FeedReason, FeedVerification, VerifyFeedOptions } from './feed-types.js';
 
 export type { FeedVerification, FeedReason, FeedConfig, FeedAction, FeedChainEntry, FeedReasonCode, VerifyFeedOptions } from './feed-types.js';
 export { FEED_REASON_CODES } from './feed-types.js';
+export { applyFeedTrustOverride, defaultFeedTrust, type FeedTrust } from './feed-trust.js';
 
 /** More certificates than any real chain carries: beyond this, the rest are ignored. */
 const MAX_CANDIDATES = 16;
@@ -48,22 +50,24 @@ class Sha384 {
 export function verifyFeed(xml: string | Uint8Array, options: VerifyFeedOptions = {}): FeedVerification {
   const at = options.at ?? new Date();
   const result: FeedVerification = { verdict: 'invalid', reasons: [], signatureValid: false, chain: [], checkedAt: at.toISOString(), configs: [] };
-  const parsed = parseXmlSafely(xml, options.maxBytes);
+  const parsed = parseXmlSafely(xml, options.maxBytes, { maxElements: options.maxElements, maxDepth: options.maxDepth });
   if (!parsed.ok) return { ...result, reasons: [parsed.reason] };
 
   const structure = inspectSignature(parsed.doc, parsed.root);
-  result.reasons.push(...structure.reasons);
-  if (!structure.signature) return result;
+  const unsigned = inspectUnsignedParts(parsed.text, parsed.doc, structure.signature, parsed.bom);
+  result.reasons.push(...structure.reasons, ...unsigned.blocking);
+  if (!structure.signature) return { ...result, reasons: [...result.reasons, ...unsigned.other] };
 
   const candidates = structure.certificates
     .slice(0, MAX_CANDIDATES)
     .map((text) => readCertificate(text))
     .filter((c): c is CandidateCert => c !== null);
   const extraRoots = (options.extraTrustedRoots ?? []).flatMap((pem) => readPemBundle(pem));
-  const chain = checkCertificateChain(candidates, at, extraRoots);
+  const chain = checkCertificateChain(candidates, at, extraRoots, options.trust);
   result.chain = chain.chain;
 
-  if (structure.reasons.length === 0 && chain.leaf) {
+  // A malformed signature, or one holding foreign content, is never handed to xml-crypto.
+  if (structure.reasons.length === 0 && unsigned.blocking.length === 0 && chain.leaf) {
     const checked = checkSignatureWith(parsed.text, structure.signature, chain.leaf);
     if (checked.ok) {
       result.signatureValid = true;
@@ -74,7 +78,7 @@ export function verifyFeed(xml: string | Uint8Array, options: VerifyFeedOptions 
       result.reasons.push(checked.reason);
     }
   }
-  result.reasons.push(...chain.reasons);
+  result.reasons.push(...chain.reasons, ...checkCertificateList(structure.certificates, chain), ...unsigned.other);
   result.verdict = result.signatureValid && result.reasons.length === 0 ? 'valid' : 'invalid';
   return result;
 }

@@ -3,10 +3,11 @@ import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import fc from 'fast-check';
 import { diagnose, diagnosisFor, diagnoseEvents, diagnoseLogEntries, LINKS } from '../../../main/core/diagnosis/diagnosis.js';
-import { DIAGNOSIS_CODES, type Diagnosis, type DiagnosisCode, type LogEntry } from '../../../main/core/model.js';
+import { DIAGNOSIS_CODES, type Diagnosis, type DiagnosisCode, type EemsEvent, type LogEntry } from '../../../main/core/model.js';
 import { parseMitigationLog } from '../../../main/core/parsers/mitigation-log.js';
 import { parseGetWinEventJson } from '../../../main/core/parsers/events.js';
 import { fixture } from '../../support/paths.js';
+import { defaultKnowledgeBase } from '../../../main/core/mitigations/knowledge-base.js';
 
 interface Case {
   code: DiagnosisCode;
@@ -215,4 +216,75 @@ test('huge and hostile pastes are classified and kept', () => {
   // Past the scanned head: unknown, but the whole text is still there.
   assert.equal(d.code, 'unknown');
   assert.equal(d.details.text, huge);
+});
+
+test('build-too-old (K2): the July 2026 text wins over signing-cert, and its fix is the June 2026 update, not trust-list or CRL steps', () => {
+  const text = "Exception encountered while fetching mitigations : This XML is not deemed safe to consume since Response xml's leaf certificate is from unknown issuer or has EKU mismatch";
+  const d = diagnose(text);
+  assert.equal(d.code, 'build-too-old');
+  const fix = d.fix.join('\n');
+  assert.match(fix, /June 2026 Security Update \(Jun26SU\)/);
+  assert.doesNotMatch(fix, /ctldl|certutil|TCP 80|CRL|Import-Certificate/);
+  assert.ok(d.links.includes(LINKS.buildNumbers));
+  // The 2021/2022 wording is still the signing-certificate error, with its trust-list steps.
+  const old = diagnose("Exception encountered while fetching mitigations : This XML is not deemed safe to consume since Response xml's signing cert is invalid or not from microsoft");
+  assert.equal(old.code, 'signing-cert');
+  assert.match(old.fix.join('\n'), /ctldl\.windowsupdate\.com/);
+});
+
+const JULY_TEXT = "An unexpected exception occurred.\r\nDiagnostic information: Exception encountered while fetching mitigations : This XML is not deemed safe to consume since Response xml's leaf certificate is from unknown issuer or has EKU mismatch";
+
+test('build-too-old with the server: a server below Jun26SU is named as the cause, with the update it needs', () => {
+  const knowledge = defaultKnowledgeBase();
+  const d = diagnose(JULY_TEXT, { server: { Name: 'EX02', ExSetupVersion: '15.02.1748.043' }, knowledge });
+  assert.equal(d.code, 'build-too-old');
+  assert.equal(d.details.belowJun26SU, true);
+  assert.equal(d.details.server, 'EX02');
+  assert.equal(d.details.build, '15.2.1748.43');
+  assert.deepEqual(d.details.requiredUpdate, { build: '15.2.1748.46', name: 'Exchange 2019 CU15 Jun26SU' });
+  assert.match(d.explanation, /EX02 runs 15\.2\.1748\.43 \(Exchange 2019 CU15 Feb26SU\)\. That is below Exchange 2019 CU15 Jun26SU \(15\.2\.1748\.46\): this is the cause\./);
+  assert.match(d.fix[0] ?? '', /^Install Exchange 2019 CU15 Jun26SU \(15\.2\.1748\.46\) or a later Security Update/);
+
+  // A CU that never got a June 2026 update: below, whatever its SU.
+  const cu13 = diagnose(JULY_TEXT, { server: { Name: 'EX13', ExSetupVersion: '15.2.1258.39' }, knowledge });
+  assert.equal(cu13.details.belowJun26SU, true);
+  assert.equal(cu13.details.requiredUpdate, undefined);
+  assert.match(String(cu13.details.buildNote), /got no update from June 2026 on/);
+});
+
+test('build-too-old with the server: at or above Jun26SU the build is not blamed; with the CU only it cannot tell', () => {
+  const knowledge = defaultKnowledgeBase();
+  const patched = diagnose(JULY_TEXT, { server: { Name: 'EX01', ExSetupVersion: '15.2.1748.48' }, knowledge });
+  assert.equal(patched.code, 'build-too-old');
+  assert.equal(patched.details.belowJun26SU, false);
+  assert.match(patched.explanation, /at or above the June 2026 update, so the build is not the cause/);
+  assert.doesNotMatch(patched.fix.join('\n'), /^Install /m);
+
+  const cuOnly = diagnose(JULY_TEXT, { server: { Name: 'EX04', AdminDisplayVersion: 'Version 15.2 (Build 1544.4)' }, knowledge });
+  assert.equal(cuOnly.details.belowJun26SU, null);
+  assert.equal(cuOnly.details.buildSource, 'AdminDisplayVersion');
+  assert.match(cuOnly.explanation, /Only the CU is known/);
+
+  const unknownBuild = diagnose(JULY_TEXT, { server: { Name: 'EX09' }, knowledge });
+  assert.equal(unknownBuild.details.belowJun26SU, null);
+  // Other codes are not touched by the server context.
+  assert.equal(diagnose('The remote name could not be resolved', { server: { Name: 'EX02', ExSetupVersion: '15.2.1748.43' }, knowledge }).details.belowJun26SU, undefined);
+});
+
+test('a log and an event export diagnosed with server context: each line judged by its own server', () => {
+  const knowledge = defaultKnowledgeBase();
+  const servers: Record<string, { Name: string; ExSetupVersion: string }> = {
+    EX01: { Name: 'EX01', ExSetupVersion: '15.2.1748.48' },
+    EX02: { Name: 'EX02', ExSetupVersion: '15.2.1748.43' },
+  };
+  const contextFor = (name: string | null) => (name && servers[name.toUpperCase()] ? { server: servers[name.toUpperCase()]!, knowledge } : undefined);
+  const line = (server: string, n: number) =>
+    `2026-07-15T0${n}:00:03.402Z,${server},FetchMitigation,S:LogLevel=Error;'S:Message=Exception encountered while fetching mitigations : This XML is not deemed safe to consume since Response xml''s leaf certificate is from unknown issuer or has EKU mismatch';S:Source=Microsoft.Exchange.Mitigation.Service.Mitigations.MitigationEngine`;
+  const { entries } = parseMitigationLog([line('EX01', 1), line('EX02', 2), line('EX77', 3)].join('\r\n'));
+  const found = diagnoseLogEntries(entries, contextFor).map(({ diagnosis }) => [diagnosis.code, diagnosis.details.server, diagnosis.details.belowJun26SU]);
+  assert.deepEqual(found, [['build-too-old', 'EX01', false], ['build-too-old', 'EX02', true], ['build-too-old', 'EX77', undefined]]);
+
+  const event: EemsEvent = { recordId: 7, eventId: 1008, provider: 'MSExchange Mitigation Service', level: 'Error', time: '2026-07-15T02:00:03Z', machine: 'ex02.contoso.com', message: JULY_TEXT };
+  const [fromEvent] = diagnoseEvents([event], contextFor);
+  assert.equal(fromEvent?.diagnosis.details.belowJun26SU, true);
 });

@@ -37,10 +37,13 @@ test('the canonical content xml-crypto returns parses, and the definitions read 
   assert.ok(!content.includes('Signature'));
 });
 
-test('comments and CDATA in the signed content still verify: canonicalization never leaves "<!" behind', () => {
+test('comments and CDATA even where the signer put them: the signature holds over the canonical form, the file is still refused', () => {
   const xml = signXml(eocs([{ id: 'PING1', value: '<![CDATA[<rule name="x"/>]]><!-- a note -->' }]), pki.leaf, [pki.leaf, pki.intermediate, pki.root]);
   const result = verifyFeed(xml, { at: TEST_AT, extraTrustedRoots: [pki.root.certPem] });
-  assert.equal(result.verdict, 'valid', JSON.stringify(result.reasons));
+  // The comment is not signed (C14N without comments), so a reader of the raw file sees unsigned content.
+  assert.deepEqual(result.reasons.map((r) => r.code), ['non-canonical-content']);
+  assert.equal(result.signatureValid, true);
+  // What is shown comes from the canonical signed form, where "<!" never remains.
   assert.equal(result.configs[0]?.actions[0]?.value, '<rule name="x"/>');
 });
 

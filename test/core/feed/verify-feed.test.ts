@@ -15,8 +15,8 @@ before(() => {
 });
 
 /** Verify at the test time with the test root trusted, and remember which codes came up. */
-function verify(xml: string | Buffer, extra: { trustRoot?: boolean; maxBytes?: number } = {}): FeedVerification {
-  const result = verifyFeed(xml, { at: TEST_AT, extraTrustedRoots: extra.trustRoot === false ? [] : trust, maxBytes: extra.maxBytes });
+function verify(xml: string | Buffer, extra: { trustRoot?: boolean; maxBytes?: number; maxElements?: number } = {}): FeedVerification {
+  const result = verifyFeed(xml, { at: TEST_AT, extraTrustedRoots: extra.trustRoot === false ? [] : trust, maxBytes: extra.maxBytes, maxElements: extra.maxElements });
   for (const r of result.reasons) seen.add(r.code);
   return result;
 }
@@ -53,9 +53,22 @@ test('RSA-SHA512 is accepted as part of the RSA-SHA256 family', () => {
   assert.equal(verify(xml).verdict, 'valid');
 });
 
-test('the certificate chain order in X509Data does not matter', () => {
+test('certificate-order: the chain listed root first is refused, though the signature holds (KeyInfo is not signed)', () => {
   const xml = signXml(eocs([{ id: 'PING1' }]), pki.leaf, [pki.root, pki.intermediate, pki.leaf]);
-  assert.equal(verify(xml).verdict, 'valid');
+  const result = verify(xml);
+  assert.deepEqual(codes(result), ['certificate-order']);
+  assert.equal(result.signatureValid, true);
+  assert.match(result.reasons[0]?.message ?? '', /the first certificate is 'EEMS Test Root CA', not the signing certificate 'EEMS Test XML Signing'/);
+  // Leaf first but the issuers swapped: still not the order Microsoft signs with.
+  assert.deepEqual(codes(verify(signXml(eocs([{ id: 'PING1' }]), pki.leaf, [pki.leaf, pki.root, pki.intermediate]))), ['certificate-order']);
+});
+
+test('extra-certificate: a certificate that is no link of the chain, or unreadable, is refused', () => {
+  const extra = verify(signXml(eocs([{ id: 'PING1' }]), pki.leaf, [pki.leaf, pki.intermediate, pki.root, pki.foreignRoot]));
+  assert.deepEqual(codes(extra), ['extra-certificate']);
+  assert.match(extra.reasons[0]?.message ?? '', /certificate 4 \('Attacker Root CA'\) is not part of the signing chain/);
+  const garbage = goodChain().replace('</X509Data>', '<X509Certificate>bm90IGEgY2VydGlmaWNhdGU=</X509Certificate></X509Data>');
+  assert.deepEqual(codes(verify(garbage)), ['extra-certificate']);
 });
 
 test('untrusted-root: the same file without --trust-root, because a root in the file is never trusted by itself', () => {
@@ -177,7 +190,8 @@ test('attack: the signature moved to the root with the signed EOCS hidden inside
   const original = good.replace(signature, '');
   const moved = signature.replace('</Signature>', `<Object>${original}</Object></Signature>`);
   const attack = `<EOCS version="1.0.4"><Config id="EVIL" desc="attacker"/>${moved}</EOCS>`;
-  assertRefused(verify(attack), 'signature-invalid');
+  // The signed EOCS (and its Configs) inside the Object is content nobody signed there: refused before xml-crypto.
+  assertRefused(verify(attack), 'unsigned-config', 'unknown-signature-element');
 });
 
 test('attack: a Reference pointing to a sibling element (URI="#PING1") is refused as reference-not-root', () => {
@@ -235,7 +249,81 @@ test('attack: an RSAKeyValue in KeyInfo is never used as the key', () => {
   assertRefused(verify(withKeyValue), 'signature-invalid');
 });
 
+test('too-many-elements and too-deep: refused from the raw text and the tree, before any signature work', () => {
+  const many = `<EOCS>${'<Config id="M" desc="x"/>'.repeat(5000)}</EOCS>`;
+  const result = verify(many);
+  assert.deepEqual(codes(result), ['too-many-elements']);
+  assert.match(result.reasons[0]?.message ?? '', /more than 4,096 elements/);
+  assert.deepEqual(result.chain, [], 'no certificate was even read');
+  assert.deepEqual(codes(verify(goodChain(), { maxElements: 10 })), ['too-many-elements']);
+  const deep = `<EOCS>${'<a>'.repeat(40)}${'</a>'.repeat(40)}</EOCS>`;
+  assert.deepEqual(codes(verify(deep)), ['too-deep']);
+  // A genuine file is well inside both limits.
+  assert.equal(verify(goodChain()).verdict, 'valid');
+});
+
+test('encoding-mismatch: UTF-8 bytes that declare another encoding', () => {
+  const declared = goodChain().replace('encoding="utf-8"', 'encoding="utf-16"');
+  const result = verify(Buffer.from(declared, 'utf8'));
+  assert.deepEqual(codes(result), ['encoding-mismatch']);
+  assert.equal(result.signatureValid, true, 'the declaration is outside what was signed');
+  assert.equal(verify(goodChain().replace('encoding="utf-8"', 'encoding="UTF-8"')).verdict, 'valid');
+  assert.equal(verify(goodChain().replace(' encoding="utf-8"', '')).verdict, 'valid', 'no encoding declared means UTF-8');
+});
+
+/**
+ * The ten modified files of issue 14.9: each was reported valid because the change sat where the
+ * signature does not look, or canonicalised back to the signed form. Each now has its own reason.
+ */
+const MODIFIED_FILES: Array<{ name: string; change: (good: string) => string; codes: string[]; signatureValid: boolean }> = [
+  { name: 'a Config inside the Signature\'s Object', change: (g) => g.replace('</KeyInfo>', '</KeyInfo><Object><Config id="EVIL" desc="attacker"/></Object>'), codes: ['unsigned-config'], signatureValid: false },
+  { name: 'a Config inside KeyInfo', change: (g) => g.replace('<KeyInfo>', '<KeyInfo><Config id="EVIL" desc="attacker"/>'), codes: ['unsigned-config'], signatureValid: false },
+  { name: 'an unknown element inside the Signature', change: (g) => g.replace('</KeyInfo>', '</KeyInfo><Object><Rule name="EVIL"/></Object>'), codes: ['unknown-signature-element'], signatureValid: false },
+  { name: 'the certificates reordered', change: (g) => reorderCertificates(g), codes: ['certificate-order'], signatureValid: true },
+  { name: 'encoding="utf-16" declared over UTF-8 bytes', change: (g) => g.replace('encoding="utf-8"', 'encoding="utf-16"'), codes: ['encoding-mismatch'], signatureValid: true },
+  { name: 'a comment', change: (g) => g.replace('<Config id="PING1"', '<!-- apply EVIL --><Config id="PING1"'), codes: ['non-canonical-content'], signatureValid: true },
+  { name: 'a CDATA section', change: (g) => g.replace('<Value>DoNothing</Value>', '<Value><![CDATA[DoNothing]]></Value>'), codes: ['non-canonical-content'], signatureValid: true },
+  { name: 'a character reference', change: (g) => g.replace('id="PING1"', 'id="&#x50;ING1"'), codes: ['non-canonical-content'], signatureValid: true },
+  { name: 'a byte-order mark', change: (g) => `\uFEFF${g}`, codes: ['non-canonical-content'], signatureValid: true },
+  // C14N keeps processing instructions, so this one also breaks the digest; it is still named.
+  { name: 'a processing instruction', change: (g) => g.replace('<Config id="PING1"', '<?eems apply="EVIL"?><Config id="PING1"'), codes: ['signature-invalid', 'non-canonical-content'], signatureValid: false },
+];
+
+/** The same signed file with its first two certificates swapped (KeyInfo is outside the signed content). */
+function reorderCertificates(good: string): string {
+  const certs = [...good.matchAll(/<X509Certificate>[^<]*<\/X509Certificate>/g)].map((m) => m[0]);
+  assert.ok(certs.length >= 2, 'the test file carries a chain');
+  return good.replace(`${certs[0]}${certs[1]}`, `${certs[1]}${certs[0]}`);
+}
+
+for (const modified of MODIFIED_FILES) {
+  test(`issue 14.9, ${modified.name}: the file is refused as ${modified.codes.join(' + ')}`, () => {
+    const good = goodChain();
+    const xml = modified.change(good);
+    assert.notEqual(xml, good, 'the change applies to the test file');
+    const result = verify(Buffer.from(xml, 'utf8'));
+    assert.equal(result.verdict, 'invalid');
+    assert.deepEqual(codes(result), modified.codes, JSON.stringify(result.reasons));
+    assert.equal(result.signatureValid, modified.signatureValid);
+    assert.ok(!result.configs.some((c) => c.id === 'EVIL'), 'nothing unsigned is shown as a definition');
+  });
+}
+
+test('unsigned-config and unknown-signature-element: content put into the Signature, where nothing is signed', () => {
+  const good = goodChain();
+  const inKeyInfo = good.replace('<KeyInfo>', '<KeyInfo><Config id="EVIL" desc="attacker"/>');
+  assertRefused(verify(inKeyInfo), 'unsigned-config');
+  const inObject = good.replace('</KeyInfo>', '</KeyInfo><Object><Config id="EVIL" desc="attacker"/></Object>');
+  assertRefused(verify(inObject), 'unsigned-config');
+  const unknown = good.replace('</KeyInfo>', '</KeyInfo><Object><Rule name="EVIL"/></Object>');
+  const result = verify(unknown);
+  assertRefused(result, 'unknown-signature-element');
+  assert.equal(result.signatureValid, false, 'not handed to xml-crypto');
+  assertRefused(verify(good.replace('<SignatureValue>', 'EVIL<SignatureValue>')), 'unknown-signature-element');
+});
+
 test('every reason code of contracts.md came up in the tests above (runs last)', () => {
-  const missing = FEED_REASON_CODES.filter((c) => !seen.has(c));
+  // verification-timeout comes from the engine's worker (test/engine/feed-verifier.test.ts), not from core.
+  const missing = FEED_REASON_CODES.filter((c) => !seen.has(c) && c !== 'verification-timeout');
   assert.deepEqual(missing, [], `reason codes never produced: ${missing.join(', ')}`);
 });
