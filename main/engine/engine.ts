@@ -51,6 +51,7 @@ export function createEngine(deps: EngineDeps): Engine {
   let polling = false;
   let stopped = false;
   let lastRaised: Alert[] = [];
+  const dataNotes: string[] = [];
 
   const emit = (event: EngineEvent) => {
     for (const listener of listeners) {
@@ -93,6 +94,7 @@ export function createEngine(deps: EngineDeps): Engine {
       const { movedTo, reason } = loaded.recovered;
       const message = `The engine state ${engineStatePath(deps.dataDir)} could not be used (${reason}). It was moved to ${movedTo} and the engine started afresh: bookmarks were reset, so events are read again from the start; alerts already in the journal are not repeated, conditions that still hold are announced again once. Send the moved file to support if this happens again.`;
       logger?.error(message);
+      dataNotes.push(message);
       await baseJournal.append({ type: 'action', at: clock.now().toISOString(), action: { server: null, mitigation: null, title: 'Engine state reset after a damaged file', status: 'done', message } });
     }
     for (const server of doc.state?.servers ?? []) verdicts.set(server.Name, judgeServer(server, deps.knowledge));
@@ -252,7 +254,9 @@ export function createEngine(deps: EngineDeps): Engine {
       };
     });
     const status = overallStatus({ state: doc.state, open, acked: mutes.acked, snoozedUntil: mutes.snoozedUntil, now });
-    return { state: doc.state, servers, openAlerts: open, status, polling, lastPollAt: doc.lastPollAt };
+    const alertLastSeen = Object.fromEntries(Object.entries(memory.open).map(([id, o]) => [id, o.lastSeenAt ?? null]));
+    const notes = [...dataNotes, ...baseJournal.skipped.map((l) => `Journal ${l.file} line ${l.line} was skipped: ${l.reason}.`)];
+    return { state: doc.state, servers, openAlerts: open, alertLastSeen, dataNotes: notes, status, polling, lastPollAt: doc.lastPollAt };
   }
 
   const refreshMutes = async () => {
