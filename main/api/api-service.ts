@@ -11,7 +11,7 @@ import { createFeedVerifier, type FeedVerifier } from '../engine/feed-verifier.j
 import type { Engine } from '../engine/engine-types.js';
 import type { JournalRecord } from '../engine/journal.js';
 import type { Settings } from '../engine/settings/settings-schema.js';
-import { parseApiCall, type ActionView, type AlertView, type ApiError, type ApiEvent, type ApiInput, type ApiMethod, type ApiOutputs, type ApiResult, type ApiService, type SettingsUpdate } from './eems-api.js';
+import { parseApiCall, type ActionView, type ApiError, type ApiEvent, type ApiInput, type ApiMethod, type ApiOutputs, type ApiResult, type ApiService, type SettingsUpdate } from './eems-api.js';
 import { exportServers, exportTimeline } from './export-data.js';
 import { createPlanRunner } from './plan-runner.js';
 import { recheckPlan } from './plan-recheck.js';
@@ -20,6 +20,7 @@ import type { ServerState } from '../core/model.js';
 import { knowledgeView, refuseKnowledgeWrite } from './knowledge-view.js';
 import type { KnowledgeInfo } from '../engine/knowledge-source.js';
 import { buildDiagnostics, buildHeartbeat, buildOverview } from './views.js';
+import { alertSummaries, sortAlertViews, toApiAlertView } from './alert-views.js';
 
 /** Where settings are kept (conf in headless mode, electron-store in the app, a config file). */
 export interface SettingsPort {
@@ -45,10 +46,6 @@ type Handler<M extends ApiMethod> = (input: ApiInput<M>) => Promise<ApiResult<Ap
 
 const fail = (code: ApiError['code'], message: string): { ok: false; error: ApiError } => ({ ok: false, error: { code, message } });
 const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
-
-function toAlertView(a: AlertView): AlertView {
-  return { id: a.id, kind: a.kind, severity: a.severity, server: a.server, mitigation: a.mitigation, title: a.title, body: a.body, diagnosis: a.diagnosis, time: a.time, acked: a.acked, ackedAt: a.ackedAt, snoozedUntil: a.snoozedUntil };
-}
 
 /**
  * Settings the running engine cannot take, so a change to them waits for a restart: the host is
@@ -142,14 +139,23 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
   };
 
   const findServer = (name: string) => engine.snapshot().servers.find((s) => s.name.toLowerCase() === name.toLowerCase()) ?? null;
-  const overview = async () => buildOverview(engine.snapshot(), deps.knowledge, await engine.journal.mutes(), clock.now());
+  const overview = async () => {
+    const snap = engine.snapshot();
+    const built = buildOverview(snap, deps.knowledge, await engine.journal.mutes(), clock.now());
+    const summaries = alertSummaries(snap, await engine.journal.alerts());
+    return { ...built, servers: built.servers.map((s) => ({ ...s, alerts: summaries.get(s.name.toLowerCase()) ?? [] })) };
+  };
   const listAlerts = async (input: ApiInput<'listAlerts'>) => {
     const filter = { server: input.server, kind: input.kind, severity: input.severity, limit: input.limit ?? 1000 };
-    const alerts = (await engine.journal.alerts(filter)).map(toAlertView);
+    const snap = engine.snapshot();
+    const alerts = sortAlertViews((await engine.journal.alerts(filter)).map((a) => toApiAlertView(a, snap)));
     const actions = input.kind || input.severity ? [] : toActionViews(await engine.journal.read({ types: ['action'], server: input.server, limit: filter.limit * 2 }));
     return { alerts, actions, total: alerts.length + actions.length };
   };
-  const findAlert = async (id: string) => (await engine.journal.alerts()).find((a) => a.id === id) ?? null;
+  const findAlert = async (id: string) => {
+    const found = (await engine.journal.alerts()).find((a) => a.id === id);
+    return found ? toApiAlertView(found, engine.snapshot()) : null;
+  };
 
   const handlers: { [M in ApiMethod]: Handler<M> } = {
     getOverview: async () => ok(await overview()),
@@ -157,13 +163,23 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
     async ackAlert({ id }) {
       if (!(await engine.journal.hasAlert(id))) return fail('not-found', `There is no alert ${id} in the journal.`);
       await engine.journal.ack(id);
-      return ok(toAlertView((await findAlert(id))!));
+      return ok((await findAlert(id))!);
     },
     async snoozeAlert({ id, until }) {
       if (!(await engine.journal.hasAlert(id))) return fail('not-found', `There is no alert ${id} in the journal.`);
       if (Date.parse(until) <= clock.now().getTime()) return fail('bad-request', 'The snooze must end in the future: pick a later time.');
       await engine.journal.snooze(id, until);
-      return ok(toAlertView((await findAlert(id))!));
+      return ok((await findAlert(id))!);
+    },
+    async unackAlert({ id }) {
+      if (!(await engine.journal.hasAlert(id))) return fail('not-found', `There is no alert ${id} in the journal.`);
+      await engine.journal.unack(id);
+      return ok((await findAlert(id))!);
+    },
+    async unsnoozeAlert({ id }) {
+      if (!(await engine.journal.hasAlert(id))) return fail('not-found', `There is no alert ${id} in the journal.`);
+      await engine.journal.unsnooze(id);
+      return ok((await findAlert(id))!);
     },
     async pollNow({ server }) {
       if (server && !findServer(server)) return fail('not-found', `${server} is not among the watched servers. Add it under Settings.`);

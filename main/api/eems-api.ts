@@ -32,6 +32,9 @@ export const API_METHODS = {
     .strict(),
   ackAlert: z.object({ id: z.string().min(1).max(200) }).strict(),
   snoozeAlert: z.object({ id: z.string().min(1).max(200), until: isoTime }).strict(),
+  /** Added 2026-12 (issue 13, point 2): take an acknowledgement or a snooze back. */
+  unackAlert: z.object({ id: z.string().min(1).max(200) }).strict(),
+  unsnoozeAlert: z.object({ id: z.string().min(1).max(200) }).strict(),
   pollNow: z.object({ server: serverName.optional() }).strict(),
   planRemoval: z.object({ server: serverName, mitigation: mitigationId }).strict(),
   planOrgReenable: z.object({}).strict(),
@@ -260,7 +263,18 @@ export interface AlertList {
   total: number;
 }
 
-export type HeartbeatCellState = 'ok' | 'missed' | 'future' | 'no-data';
+export type HeartbeatCellState =
+  | 'ok'
+  | 'missed'
+  | 'future'
+  | 'no-data'
+  // Added 2026-12 (issue 13, point 7): what an hour was. 'failed' held a fetch that failed,
+  // 'crashed' a crash of the service, 'stopped' no fetch as the service was down, 'silent' no
+  // fetch while it ran. 'missed' is no longer produced (kept for old clients).
+  | 'failed'
+  | 'crashed'
+  | 'stopped'
+  | 'silent';
 
 export interface HeartbeatView {
   server: string;
@@ -316,6 +330,8 @@ export interface ApiOutputs {
   listAlerts: AlertList;
   ackAlert: AlertView;
   snoozeAlert: AlertView;
+  unackAlert: AlertView;
+  unsnoozeAlert: AlertView;
   pollNow: { polledAt: string; status: OverallStatus };
   planRemoval: PlanView;
   planOrgReenable: PlanView;

@@ -6,7 +6,7 @@ import { formatBuild, nameBuild, serverBuild } from '../core/mitigations/builds.
 import { findMitigation, type KnowledgeBase } from '../core/mitigations/knowledge-base.js';
 import type { AdminAuditEntry, Alert, OverallStatus, ServerState } from '../core/model.js';
 import type { EngineSnapshot, ServerSnapshot } from '../engine/engine-types.js';
-import type { BuildView, DiagnosticsView, FetchErrorView, HeartbeatCellState, HeartbeatView, MitigationView, Overview, ServerView } from './eems-api.js';
+import type { BuildView, DiagnosticsView, FetchErrorView, MitigationView, Overview, ServerView } from './eems-api.js';
 
 /** Acknowledged alert ids and snooze ends (journal.mutes()). */
 export interface Mutes {
@@ -15,12 +15,6 @@ export interface Mutes {
 }
 
 const RANK: Record<OverallStatus, number> = { ok: 0, unknown: 1, warning: 2, critical: 3 };
-
-function isMuted(alert: Alert, mutes: Mutes, now: Date): boolean {
-  if (mutes.acked.has(alert.id)) return true;
-  const until = mutes.snoozedUntil.get(alert.id);
-  return until !== undefined && Date.parse(until) > now.getTime();
-}
 
 function buildView(state: ServerState | null, kb: KnowledgeBase): BuildView {
   if (!state) return { short: 'not read yet', label: 'not read yet', version: null, source: 'none', note: null, exact: false };
@@ -50,10 +44,15 @@ function mitigationViews(s: ServerSnapshot, kb: KnowledgeBase): MitigationView[]
   });
 }
 
-function serverStatus(s: ServerSnapshot, alerts: Alert[], mutes: Mutes, now: Date): { status: OverallStatus; text: string } {
+/**
+ * Acknowledging or snoozing an alert silences its notifications, never the truth (issue 13,
+ * point 2): a row keeps its real status and the header counts every open alert, as the tray and
+ * `poll --once` do. The row says "acknowledged" beside it (ServerView.alerts).
+ */
+function serverStatus(s: ServerSnapshot, alerts: Alert[], _mutes: Mutes, _now: Date): { status: OverallStatus; text: string } {
   const error = s.pollError ?? s.state?.Error ?? null;
   if (!s.state && !error) return { status: 'unknown', text: 'not read yet' };
-  const open = alerts.filter((a) => a.server !== null && a.server.toLowerCase() === s.name.toLowerCase() && !isMuted(a, mutes, now));
+  const open = alerts.filter((a) => a.server !== null && a.server.toLowerCase() === s.name.toLowerCase()); // acked or not: see the note above
   let worst: OverallStatus = error ? 'critical' : 'ok';
   for (const a of open) if (a.severity !== 'info' && RANK[a.severity] > RANK[worst]) worst = a.severity;
   const texts = open.filter((a) => a.severity !== 'info').map((a) => a.title);
@@ -85,43 +84,12 @@ export function buildOverview(snap: EngineSnapshot, kb: KnowledgeBase, mutes: Mu
       mitigations: mitigationViews(s, kb),
     };
   });
-  const openAlerts = snap.openAlerts.filter((a) => !isMuted(a, mutes, now)).length;
+  const openAlerts = snap.openAlerts.length;
   return { generatedAt: now.toISOString(), collectedAt: snap.state?.collectedAt ?? null, lastPollAt: snap.lastPollAt, polling: snap.polling, status: snap.status, organization: { MitigationsEnabled: org }, servers, openAlerts };
 }
 
-const HOUR_MS = 3_600_000;
-const DAY_MS = 24 * HOUR_MS;
-
-/**
- * One server's last `days` days as 24 cells each, exact from the engine's per-hour record: an hour
- * in `hours` held a cycle (seen), an hour in `missingHours` lay wholly within the log and held none
- * (missed); any other hour is "not yet" when it has not ended, else "no data" (before the first
- * log line, or a day the engine has no record of).
- */
-export function buildHeartbeat(s: ServerSnapshot, now: Date, days: number): HeartbeatView {
-  const today = Math.floor(now.getTime() / DAY_MS) * DAY_MS;
-  const byDate = new Map(s.heartbeat.map((d) => [d.date, d]));
-  let missed = 0;
-  const out: HeartbeatView['days'] = [];
-  for (let i = days - 1; i >= 0; i -= 1) {
-    const dayStart = today - i * DAY_MS;
-    const date = new Date(dayStart).toISOString().slice(0, 10);
-    const record = byDate.get(date);
-    const seen = new Set(record?.hours ?? []);
-    const missing = new Set(record?.missingHours ?? []);
-    const hours = Array.from({ length: 24 }, (_, h) => {
-      let state: HeartbeatCellState;
-      if (seen.has(h)) state = 'ok';
-      else if (missing.has(h)) state = 'missed';
-      else if (dayStart + (h + 1) * HOUR_MS > now.getTime()) state = 'future';
-      else state = 'no-data';
-      if (state === 'missed') missed += 1;
-      return { hour: h, cycles: state === 'ok' ? 1 : 0, state };
-    });
-    out.push({ date, hours });
-  }
-  return { server: s.name, lastCycleAt: s.lastCycleAt, missed, days: out };
-}
+/** The heartbeat picture now lives in heartbeat-view.ts (the alerts area); re-exported for callers. */
+export { buildHeartbeat } from './heartbeat-view.js';
 
 function isMitigationAudit(e: AdminAuditEntry): boolean {
   return Object.keys(e.Parameters ?? {}).some((k) => /^Mitigations/i.test(k));

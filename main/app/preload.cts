@@ -16,7 +16,7 @@ const CHANNEL_EVENT = 'eems-api:event';
 const CHANNEL_LOG = 'eems-log';
 
 const METHODS = [
-  'getOverview', 'listAlerts', 'ackAlert', 'snoozeAlert', 'pollNow', 'planRemoval', 'planOrgReenable', 'runPlan',
+  'getOverview', 'listAlerts', 'ackAlert', 'snoozeAlert', 'unackAlert', 'unsnoozeAlert', 'pollNow', 'planRemoval', 'planOrgReenable', 'runPlan',
   'getHeartbeat', 'getDiagnostics', 'verifyFeed', 'getSettings', 'updateSettings', 'exportData',
   'getKnowledge', 'planStartService', 'planUnblock', 'planServerReenable',
 ] as const;

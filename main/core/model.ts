@@ -219,6 +219,8 @@ export const ALERT_KINDS = [
   'heartbeat-missed',
   'stale-mitigation',
   'server-unreachable',
+  // Added 2026-12 (eems-domain.md K2): the build is below the update the current mitigation files need.
+  'build-too-old',
 ] as const;
 export type AlertKind = (typeof ALERT_KINDS)[number];
 

@@ -10,6 +10,7 @@
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { moveAside, writeJsonAtomic } from './json-file.js';
+import { engineStateProblem } from './engine-state-schema.js';
 import type { RuleMemory } from '../core/alerts/alert-rules.js';
 import type { StateDocument } from '../core/model.js';
 import type { HeartbeatRecord } from './heartbeat-days.js';
@@ -101,12 +102,13 @@ export async function loadEngineState(dataDir: string, now: Date = new Date()): 
   let reason: string;
   try {
     value = await readJson(file);
-    if (value === null || isStateShape(value)) {
+    const problem = value === null ? null : isStateShape(value) ? engineStateProblem(value) : 'it is not an EEMS Watch engine state document';
+    if (problem === null) {
       const v = value as Partial<EngineStateDocument> | null;
       if (!v) return { doc: emptyEngineState(), recovered: null };
       return { doc: { ...emptyEngineState(), ...v, bookmarks: { events: {}, logs: {}, ...v.bookmarks } } as EngineStateDocument, recovered: null };
     }
-    reason = 'it is not an EEMS Watch engine state document';
+    reason = problem;
   } catch (error) {
     if ((error as NodeJS.ErrnoException).code !== undefined) throw error; // unreadable disk: not ours to move
     reason = 'it is not valid JSON';

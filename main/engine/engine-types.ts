@@ -3,7 +3,7 @@
  * picture of the organisation) and the events it pushes.
  */
 import type { KnowledgeBase } from '../core/mitigations/knowledge-base.js';
-import type { DayCycles } from '../core/log-cycles.js';
+import type { HeartbeatDayView } from './heartbeat-days.js';
 import type { Alert, Diagnosis, MitigationVerdict, OverallStatus, ServerState, StateDocument } from '../core/model.js';
 import type { Clock, HostPort, NotifierPort } from '../core/ports.js';
 import type { Settings } from './settings/settings-schema.js';
@@ -58,8 +58,8 @@ export interface ServerSnapshot {
   verdicts: MitigationVerdict[];
   /** ISO time of the latest "Fetching mitigations" line read from its log. */
   lastCycleAt: string | null;
-  /** Hourly cycles per UTC day, oldest first, up to 31 days. */
-  heartbeat: DayCycles[];
+  /** Hourly cycles per UTC day and what each hour was, oldest first, up to 31 days. */
+  heartbeat: HeartbeatDayView[];
   /** Consecutive failed hourly fetches now (0: fetching fine). */
   fetchFailures: number;
   /** The latest failed fetch with its diagnosis (kept after it cleared, for the diagnostics page). */
@@ -80,6 +80,10 @@ export interface EngineSnapshot {
   servers: ServerSnapshot[];
   /** Open alerts: conditions that hold and record alerts from the last 24 hours. */
   openAlerts: Alert[];
+  /** Open alert id -> the last time the rules saw its condition still true. */
+  alertLastSeen: Record<string, string | null>;
+  /** Records and documents read from disk that were unusable and skipped or moved aside (a sentence each). */
+  dataNotes: string[];
   status: OverallStatus;
   /** A cycle is running right now. */
   polling: boolean;

@@ -16,7 +16,8 @@ import { type EngineStateDocument, emptyEngineState, engineStatePath, loadEngine
 import { collectForwardedEvents } from './collectors/event-collector.js';
 import { type LogReadResult, UNREADABLE_NOTE_START } from './collectors/log-collector.js';
 import type { Engine, EngineDeps, EngineEvent, EngineSnapshot, PollResult, ServerSnapshot } from './engine-types.js';
-import { addHeartbeatEntries, heartbeatDays } from './heartbeat-days.js';
+import { heartbeatDays, updateHeartbeat } from './heartbeat-days.js';
+import { evaluationRecords } from './evaluation-records.js';
 import { type Journal, type JournalRecord, createJournal } from './journal.js';
 import { type PollOutcome, createPoller } from './poller.js';
 import { realScheduler } from './scheduler.js';
@@ -39,7 +40,7 @@ export function createEngine(deps: EngineDeps): Engine {
     maxBytes: deps.journal?.maxBytes,
     keepFiles: deps.journal?.keepFiles,
     now: () => clock.now(),
-    onSkip: (file, line) => logger?.warn(`Journal ${file} line ${line} is unreadable (a write cut short by a crash?); it was skipped.`),
+    onSkip: (file, line, reason) => logger?.warn(`Journal ${file} line ${line} was skipped: ${reason}. The rest of the journal is used; move the file aside if many lines are skipped.`),
   });
   const listeners = new Set<(e: EngineEvent) => void>();
   const verdicts = new Map<string, MitigationVerdict[]>();
@@ -50,6 +51,7 @@ export function createEngine(deps: EngineDeps): Engine {
   let polling = false;
   let stopped = false;
   let lastRaised: Alert[] = [];
+  const dataNotes: string[] = [];
 
   const emit = (event: EngineEvent) => {
     for (const listener of listeners) {
@@ -92,6 +94,7 @@ export function createEngine(deps: EngineDeps): Engine {
       const { movedTo, reason } = loaded.recovered;
       const message = `The engine state ${engineStatePath(deps.dataDir)} could not be used (${reason}). It was moved to ${movedTo} and the engine started afresh: bookmarks were reset, so events are read again from the start; alerts already in the journal are not repeated, conditions that still hold are announced again once. Send the moved file to support if this happens again.`;
       logger?.error(message);
+      dataNotes.push(message);
       await baseJournal.append({ type: 'action', at: clock.now().toISOString(), action: { server: null, mitigation: null, title: 'Engine state reset after a damaged file', status: 'done', message } });
     }
     for (const server of doc.state?.servers ?? []) verdicts.set(server.Name, judgeServer(server, deps.knowledge));
@@ -163,7 +166,13 @@ export function createEngine(deps: EngineDeps): Engine {
       if (v.log?.bookmark) next.bookmarks.logs[name] = v.log.bookmark;
       if (v.log) noteLog(name, v.log);
       pollErrors.set(name, current?.Error ?? v.eventsError);
-      next.heartbeat[name] = addHeartbeatEntries(next.heartbeat[name], logEntries[name] ?? [], now);
+      next.heartbeat[name] = updateHeartbeat(next.heartbeat[name], {
+        entries: logEntries[name] ?? [],
+        events: events[name] ?? [],
+        serviceStatus: v.collected && current && !current.Error ? (current.Service?.Status ?? null) : null,
+        logRead: logEntries[name] !== undefined,
+        now,
+      });
     }
     if (forwarded.bookmark !== undefined) next.bookmarks.forwarded = forwarded.bookmark;
     const previous: StateDocument | null = prev ? { collectedAt: prev.collectedAt, organization: prev.organization, servers: previousServers } : null;
@@ -175,7 +184,9 @@ export function createEngine(deps: EngineDeps): Engine {
       if (fresh.some((a) => a.id === alert.id) || (await baseJournal.hasAlert(alert.id))) continue;
       fresh.push(alert);
     }
-    await baseJournal.appendMany(fresh.map((alert) => ({ type: 'alert' as const, at: now.toISOString(), alert })));
+    const history = [];
+    for (const h of result.history) if (!(await baseJournal.hasAlert(h.alert.id))) history.push(h);
+    await baseJournal.appendMany(evaluationRecords(now, fresh, { ...result, history }));
 
     const merged = new Map((prev?.servers ?? []).map((s) => [s.Name, s]));
     for (const s of currentServers) merged.set(s.Name, s);
@@ -243,7 +254,9 @@ export function createEngine(deps: EngineDeps): Engine {
       };
     });
     const status = overallStatus({ state: doc.state, open, acked: mutes.acked, snoozedUntil: mutes.snoozedUntil, now });
-    return { state: doc.state, servers, openAlerts: open, status, polling, lastPollAt: doc.lastPollAt };
+    const alertLastSeen = Object.fromEntries(Object.entries(memory.open).map(([id, o]) => [id, o.lastSeenAt ?? null]));
+    const notes = [...dataNotes, ...baseJournal.skipped.map((l) => `Journal ${l.file} line ${l.line} was skipped: ${l.reason}.`)];
+    return { state: doc.state, servers, openAlerts: open, alertLastSeen, dataNotes: notes, status, polling, lastPollAt: doc.lastPollAt };
   }
 
   const refreshMutes = async () => {
@@ -261,8 +274,13 @@ export function createEngine(deps: EngineDeps): Engine {
     hasAlert: (id) => baseJournal.hasAlert(id),
     unnotified: () => baseJournal.unnotified(),
     mutes: () => baseJournal.mutes(),
+    get skipped() {
+      return baseJournal.skipped;
+    },
     ack: async (id, by) => (await baseJournal.ack(id, by), refreshMutes()),
+    unack: async (id, by) => (await baseJournal.unack(id, by), refreshMutes()),
     snooze: async (id, until) => (await baseJournal.snooze(id, until), refreshMutes()),
+    unsnooze: async (id) => (await baseJournal.unsnooze(id), refreshMutes()),
   };
 
   return {

@@ -2,51 +2,47 @@
  * The journal: an append-only JSON-lines file of alerts and actions, the one history of EEMS Watch.
  * Each append is written and fsync'd before it resolves (an alert is on disk before anyone is
  * notified of it). Files rotate by size (journal.jsonl, journal.1.jsonl, ... keep N); reading spans
- * them. Acks, snoozes and "notified" marks are records too, folded when reading. A torn last line
- * (a crash mid-write) is skipped and counted, never fatal.
+ * them. Updates, resolutions, acks, snoozes and "notified" marks are records too, folded when
+ * reading. Every line is checked against the record schema: a torn last line (a crash mid-write)
+ * or a line that is JSON but no record is skipped and named, never fatal. Files are 0600 in a
+ * 0700 folder: the journal says which servers are exposed.
  */
-import { closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
-import { mkdir, readFile, rename, rm, stat } from 'node:fs/promises';
+import { chmodSync, closeSync, fsyncSync, openSync, writeSync } from 'node:fs';
+import { readFile, rename, rm, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { Alert, AlertKind, Severity } from '../core/model.js';
+import { type FoldedAlert, type JournalFold, emptyFold, foldRecord } from './journal-fold.js';
+import { type JournalRecord, type SkippedLine, parseJournalLine } from './journal-records.js';
+import { ensurePrivateDir, PRIVATE_FILE_MODE } from './json-file.js';
 
-/** One line of the journal. */
-export type JournalRecord =
-  | { type: 'alert'; at: string; alert: Alert }
-  | { type: 'action'; at: string; action: JournalAction }
-  | { type: 'ack'; at: string; alertId: string; by?: string }
-  | { type: 'snooze'; at: string; alertId: string; until: string }
-  | { type: 'notified'; at: string; alertIds: string[]; title?: string; held?: string; error?: string };
-
-/** An admin action (a removal plan step, a re-enable), as the action runner records it. */
-export interface JournalAction {
-  planId?: string;
-  server: string | null;
-  mitigation: string | null;
-  title: string;
-  status: 'started' | 'done' | 'failed' | 'cancelled';
-  message: string;
-  [extra: string]: unknown;
-}
+export type { JournalAction, JournalRecord, SkippedLine } from './journal-records.js';
 
 /** Filters of read() and alerts(). */
 export interface JournalFilter {
   server?: string;
   kind?: AlertKind | string;
   severity?: Severity;
-  /** ISO time: only records at or after it. */
+  /** ISO time: only records at or after it (alerts: raised at or after it). */
   since?: string;
   /** Only the last N matching records. */
   limit?: number;
   types?: JournalRecord['type'][];
 }
 
-/** An alert with what the admin did about it (the folded view the UI shows). */
+/** An alert with what happened to it and what the admin did about it (the folded view). */
 export interface AlertView extends Alert {
   acked: boolean;
   ackedAt: string | null;
+  ackedBy: string | null;
   snoozedUntil: string | null;
   notified: boolean;
+  /** When the journal first recorded it. */
+  raisedAt: string;
+  /** When it left the open list, and why ("cleared", "expired", "replaced"), per the journal. */
+  resolvedAt: string | null;
+  resolvedReason: string | null;
+  /** The last time the rules saw its condition, as of its resolution. */
+  resolvedLastSeenAt: string | null;
 }
 
 /** The journal API (helper G). */
@@ -57,18 +53,23 @@ export interface Journal {
   appendMany(records: JournalRecord[]): Promise<void>;
   /** The timeline, oldest first (with limit: the newest N, still oldest first). */
   read(filter?: JournalFilter): Promise<JournalRecord[]>;
-  /** Alerts folded with their acks, snoozes and notified marks, newest first. */
+  /** Alerts folded with their updates, resolutions, acks, snoozes and notified marks, newest first. */
   alerts(filter?: JournalFilter): Promise<AlertView[]>;
   ack(alertId: string, by?: string): Promise<void>;
+  /** Take an acknowledgement back: notifications of the alert are no longer held. */
+  unack(alertId: string, by?: string): Promise<void>;
   snooze(alertId: string, until: string): Promise<void>;
+  unsnooze(alertId: string): Promise<void>;
   /** Is this alert id already in the journal (the replay guard)? */
   hasAlert(alertId: string): Promise<boolean>;
   /** Alerts with no "notified" record yet (a crash between journal and notification). */
   unnotified(): Promise<Alert[]>;
-  /** Acked ids and snooze ends, for status and notification decisions. */
+  /** Acked ids and snooze ends, for notification decisions. */
   mutes(): Promise<{ acked: Set<string>; snoozedUntil: Map<string, string> }>;
   /** Lines skipped as unreadable since open (a torn last line after a crash counts here). */
   readonly skippedLines: number;
+  /** Where they are and why (the newest 50), for the log and the UI. */
+  readonly skipped: readonly SkippedLine[];
 }
 
 export interface JournalOptions {
@@ -77,32 +78,50 @@ export interface JournalOptions {
   maxBytes?: number;
   /** Files kept, the current one included (default 5). */
   keepFiles?: number;
-  /** Called once per unreadable line found, with where it was. */
-  onSkip?: (file: string, line: number) => void;
+  /** Called once per unusable line found, with where it was and why. */
+  onSkip?: (file: string, line: number, reason: string) => void;
   now?: () => Date;
 }
 
-interface Folded {
-  ids: Set<string>;
-  alerts: Map<string, Alert>;
-  notified: Set<string>;
-  acked: Map<string, string>;
-  snoozed: Map<string, string>;
+const SKIPPED_KEPT = 50;
+
+function toView(f: JournalFold, item: FoldedAlert): AlertView {
+  const id = item.alert.id;
+  const ack = f.acked.get(id) ?? null;
+  return {
+    ...item.alert,
+    acked: ack !== null,
+    ackedAt: ack?.at ?? null,
+    ackedBy: ack?.by ?? null,
+    snoozedUntil: f.snoozed.get(id) ?? null,
+    notified: f.notified.has(id),
+    raisedAt: item.raisedAt,
+    resolvedAt: item.resolved?.at ?? null,
+    resolvedReason: item.resolved?.reason ?? null,
+    resolvedLastSeenAt: item.resolved?.lastSeenAt ?? null,
+  };
 }
 
-/** Create a journal in `dir` (made on first use). */
+/** Create a journal in `dir` (made on first use, 0700). */
 export function createJournal(options: JournalOptions): Journal {
   const maxBytes = options.maxBytes ?? 5 * 1024 * 1024;
   const keep = Math.max(1, options.keepFiles ?? 5);
   const now = options.now ?? (() => new Date());
   const current = join(options.dir, 'journal.jsonl');
   const rotated = (n: number) => join(options.dir, `journal.${n}.jsonl`);
-  let skipped = 0;
+  const skipped = new Map<string, SkippedLine>();
   let queue: Promise<unknown> = Promise.resolve();
-  let folded: Folded | null = null;
+  let folded: JournalFold | null = null;
   let size = 0;
 
   const files = () => [...Array.from({ length: keep - 1 }, (_, i) => rotated(keep - 1 - i)), current];
+
+  function skip(file: string, line: number, reason: string): void {
+    const key = `${file}:${line}`;
+    if (skipped.has(key)) return;
+    skipped.set(key, { file, line, reason });
+    options.onSkip?.(file, line, reason);
+  }
 
   async function readAll(): Promise<JournalRecord[]> {
     const out: JournalRecord[] = [];
@@ -113,49 +132,37 @@ export function createJournal(options: JournalOptions): Journal {
       } catch {
         continue;
       }
-      const lines = text.split('\n');
-      lines.forEach((line, i) => {
+      text.split('\n').forEach((line, i) => {
         if (line.trim() === '') return;
-        try {
-          out.push(JSON.parse(line) as JournalRecord);
-        } catch {
-          skipped += 1;
-          options.onSkip?.(file, i + 1);
-        }
+        const parsed = parseJournalLine(line);
+        if (parsed.ok) out.push(parsed.record);
+        else skip(file, i + 1, parsed.reason);
       });
     }
     return out;
   }
 
-  function fold(into: Folded, record: JournalRecord): void {
-    if (record.type === 'alert') {
-      into.ids.add(record.alert.id);
-      into.alerts.set(record.alert.id, record.alert);
-    } else if (record.type === 'notified') for (const id of record.alertIds) into.notified.add(id);
-    else if (record.type === 'ack') into.acked.set(record.alertId, record.at);
-    else if (record.type === 'snooze') into.snoozed.set(record.alertId, record.until);
-  }
-
   /** Open: make the folder, end a torn last line so the next record starts clean, fold the index. */
-  async function ready(): Promise<Folded> {
+  async function ready(): Promise<JournalFold> {
     if (folded) return folded;
-    await mkdir(options.dir, { recursive: true });
+    ensurePrivateDir(options.dir);
     try {
       const info = await stat(current);
       size = info.size;
+      if ((info.mode & 0o077) !== 0) chmodSync(current, PRIVATE_FILE_MODE);
       const text = size > 0 ? await readFile(current) : Buffer.alloc(0);
       if (text.length > 0 && text[text.length - 1] !== 0x0a) writeDurably(current, '\n');
     } catch {
       size = 0;
     }
-    const f: Folded = { ids: new Set(), alerts: new Map(), notified: new Set(), acked: new Map(), snoozed: new Map() };
-    for (const record of await readAll()) fold(f, record);
+    const f = emptyFold();
+    for (const record of await readAll()) foldRecord(f, record);
     folded = f;
     return f;
   }
 
   function writeDurably(file: string, text: string): void {
-    const fd = openSync(file, 'a');
+    const fd = openSync(file, 'a', PRIVATE_FILE_MODE);
     try {
       writeSync(fd, text);
       fsyncSync(fd);
@@ -186,14 +193,14 @@ export function createJournal(options: JournalOptions): Journal {
       if (size > 0 && size + text.length > maxBytes) await rotate();
       writeDurably(current, text);
       size += Buffer.byteLength(text);
-      for (const r of records) fold(f, r);
+      for (const r of records) foldRecord(f, r);
     });
   }
 
-  function matches(record: JournalRecord, filter: JournalFilter, f: Folded): boolean {
+  function matches(record: JournalRecord, filter: JournalFilter, f: JournalFold): boolean {
     if (filter.types && !filter.types.includes(record.type)) return false;
     if (filter.since && record.at < filter.since) return false;
-    const alert = record.type === 'alert' ? record.alert : 'alertId' in record ? f.alerts.get(record.alertId) : null;
+    const alert = record.type === 'alert' || record.type === 'update' ? record.alert : 'alertId' in record ? f.alerts.get(record.alertId)?.alert : null;
     const server = alert ? alert.server : record.type === 'action' ? record.action.server : null;
     if (filter.server !== undefined && server !== filter.server) return false;
     if (filter.kind !== undefined && alert?.kind !== filter.kind) return false;
@@ -209,35 +216,43 @@ export function createJournal(options: JournalOptions): Journal {
     });
   }
 
+  const mark = (record: JournalRecord) => appendMany([record]);
+  const at = () => now().toISOString();
+
   return {
     get skippedLines() {
-      return skipped;
+      return skipped.size;
+    },
+    get skipped() {
+      return [...skipped.values()].slice(-SKIPPED_KEPT);
     },
     append: (record) => appendMany([record]),
     appendMany,
     read,
     async alerts(filter = {}) {
       const f = await serialised(ready);
-      const records = (await read({ ...filter, types: ['alert'], limit: undefined })) as Extract<JournalRecord, { type: 'alert' }>[];
-      const views = records.reverse().map(
-        (r): AlertView => ({
-          ...r.alert,
-          acked: f.acked.has(r.alert.id),
-          ackedAt: f.acked.get(r.alert.id) ?? null,
-          snoozedUntil: f.snoozed.get(r.alert.id) ?? null,
-          notified: f.notified.has(r.alert.id),
-        }),
-      );
+      const views: AlertView[] = [];
+      for (const item of f.alerts.values()) {
+        const a = item.alert;
+        if (filter.server !== undefined && a.server !== filter.server) continue;
+        if (filter.kind !== undefined && a.kind !== filter.kind) continue;
+        if (filter.severity !== undefined && a.severity !== filter.severity) continue;
+        if (filter.since !== undefined && item.raisedAt < filter.since) continue;
+        views.push(toView(f, item));
+      }
+      views.reverse();
       return filter.limit !== undefined ? views.slice(0, filter.limit) : views;
     },
-    ack: (alertId, by) => appendMany([{ type: 'ack', at: now().toISOString(), alertId, ...(by ? { by } : {}) }]),
-    snooze: (alertId, until) => appendMany([{ type: 'snooze', at: now().toISOString(), alertId, until: new Date(until).toISOString() }]),
+    ack: (alertId, by) => mark({ type: 'ack', at: at(), alertId, ...(by ? { by } : {}) }),
+    unack: (alertId, by) => mark({ type: 'unack', at: at(), alertId, ...(by ? { by } : {}) }),
+    snooze: (alertId, until) => mark({ type: 'snooze', at: at(), alertId, until: new Date(until).toISOString() }),
+    unsnooze: (alertId) => mark({ type: 'unsnooze', at: at(), alertId }),
     async hasAlert(alertId) {
       return (await serialised(ready)).ids.has(alertId);
     },
     async unnotified() {
       const f = await serialised(ready);
-      return [...f.alerts.values()].filter((a) => !f.notified.has(a.id));
+      return [...f.alerts.values()].filter((a) => !f.notified.has(a.alert.id)).map((a) => a.alert);
     },
     async mutes() {
       const f = await serialised(ready);

@@ -2,8 +2,11 @@
  * JSON documents on disk, the one way: read with a sentence naming the file when it fails, write
  * atomically (temp file, fsync, rename: a crash leaves the old or the new document, never half of
  * one), and move an unusable document aside (never delete what an admin may want back).
+ *
+ * Data files are created 0600 in a 0700 folder: they name servers, who changed what, and which
+ * mitigations are missing, which is nobody else's business on a shared admin workstation.
  */
-import { closeSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
+import { closeSync, existsSync, fchmodSync, fsyncSync, mkdirSync, openSync, renameSync, writeSync } from 'node:fs';
 import { readFile } from 'node:fs/promises';
 import { dirname } from 'node:path';
 
@@ -32,12 +35,28 @@ export async function readJsonFile(path: string, what: string): Promise<unknown>
   }
 }
 
-/** Write a JSON document atomically; `pretty` for files people edit. */
+/** Mode of every data file EEMS Watch creates: owner read and write only. */
+export const PRIVATE_FILE_MODE = 0o600;
+/** Mode of a data folder EEMS Watch creates: owner only. */
+export const PRIVATE_DIR_MODE = 0o700;
+
+/**
+ * Make a data folder (and its missing parents) 0700. A folder that already exists keeps its mode:
+ * it may be one the admin chose (--data /srv/eems), and we do not change what we did not create.
+ */
+export function ensurePrivateDir(dir: string): void {
+  if (existsSync(dir)) return;
+  mkdirSync(dir, { recursive: true, mode: PRIVATE_DIR_MODE });
+}
+
+/** Write a JSON document atomically (0600, in a 0700 folder when we make it); `pretty` for files people edit. */
 export function writeJsonAtomic(file: string, value: unknown, pretty = false): void {
-  mkdirSync(dirname(file), { recursive: true });
+  ensurePrivateDir(dirname(file));
   const temp = `${file}.${process.pid}.tmp`;
-  const fd = openSync(temp, 'w');
+  const fd = openSync(temp, 'w', PRIVATE_FILE_MODE);
   try {
+    // The mode of open() only applies to a new file; a temp file left by a crash keeps its own.
+    fchmodSync(fd, PRIVATE_FILE_MODE);
     writeSync(fd, pretty ? `${JSON.stringify(value, null, 2)}\n` : JSON.stringify(value));
     fsyncSync(fd);
   } finally {

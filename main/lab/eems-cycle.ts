@@ -64,7 +64,7 @@ export function crashService(writer: LabWriter, server: ServerState, time: numbe
 }
 
 /**
- * Start MSExchangeMitigation: log line, 1001 (INFERRED id), Service Running. Its hourly timer
+ * Start MSExchangeMitigation: log line, 1001 (CONFIRMED id, K3), Service Running. Its hourly timer
  * starts with it: the first check runs about 10 minutes later (LEARN-EM), then hourly from there,
  * so the server's cycle phase moves. `rephase` false: the caller runs that first check itself.
  */
@@ -79,7 +79,7 @@ export function startService(writer: LabWriter, server: ServerState, time: numbe
   writer.report(server.Name).happened.push(`the service started (${why})`);
 }
 
-/** Stop MSExchangeMitigation: log line, 1002 (INFERRED id), Service Stopped. */
+/** Stop MSExchangeMitigation: log line, 1002 (CONFIRMED id, K3), Service Stopped. */
 export function stopService(writer: LabWriter, server: ServerState, time: number, why: string): void {
   server.Service = { Status: 'Stopped', StartType: server.Service?.StartType ?? 'Automatic' };
   writer.log(server, [{ time, component: 'Shutdown', level: 'Information', message: 'Stopped MSExchangeMitigation' }]);

@@ -48,10 +48,14 @@ export function formatLogHeader(exSetupVersion: string, firstLineTime: number): 
   ];
 }
 
-/** MitigationService_20260610-1.LOG (INFERRED name: Exchange's <Prefix><yyyyMMdd>-<N>.LOG pattern). */
+/**
+ * Mitigation-Service_20260610.log: the prefix and the daily rollover are CONFIRMED (BLOG-2021-10,
+ * eems-domain.md K4); the date format and the extension are not known, so this is the lab's
+ * choice [INFERRED] and EEMS Watch reads every *.log of the folder, any case.
+ */
 export function logFileName(time: number): string {
   const day = new Date(time).toISOString().slice(0, 10).replaceAll('-', '');
-  return `MitigationService_${day}-1.LOG`;
+  return `Mitigation-Service_${day}.log`;
 }
 
 /** One event before it gets its RecordId. */
@@ -136,7 +140,10 @@ export function fetchErrorEvent(code: FetchFailureCode): string {
   return `An unexpected exception occurred.\r\nDiagnostic information: ${EXCEPTION_PREFIX}${FAILURES[code].eventInner}`;
 }
 
-/** INFERRED texts of 1001/1002 (start and stop), 1005 (applied), 1006 (summary). */
+/**
+ * Texts of 1001/1002 (start and stop: the ids and source are CONFIRMED, BLOG-2021-10, K3; the
+ * wording is INFERRED), 1005 (applied) and 1006 (summary) (INFERRED).
+ */
 export const EVENT_TEXT = {
   started: 'The Microsoft Exchange Emergency Mitigation service started successfully.',
   stopped: 'The Microsoft Exchange Emergency Mitigation service stopped.',
@@ -145,11 +152,17 @@ export const EVENT_TEXT = {
     `Mitigations applied on this server: ${applied.join(', ') || '(none)'}. Mitigations blocked on this server: ${blocked.join(', ') || '(none)'}.`,
 };
 
-/** The 4999 Watson report of MSExchange Common for a crash of the mitigation service (INFERRED shape). */
+/**
+ * The 4999 Watson report of MSExchange Common for a crash of the mitigation service, in the shape
+ * the seed's comments quote (CONFIRMED, BLOG-2021-10 comments, eems-domain.md K5): `E12IIS,
+ * c-RTL-AMD64, <version>, M.E.Mitigation.Service, mscorlib, M.W.RegistryKey.InternalGetValue,
+ * System.OutOfMemoryException, ...`: the process field is abbreviated, not the service name. The
+ * fields after the exception are INFERRED.
+ */
 export function watsonEvent(exSetupVersion: string, processId: number): string {
   return (
     `Watson report about to be sent for process id: ${processId}, with parameters: E12IIS, c-RTL-AMD64, ${exSetupVersion}, ` +
-    `MSExchangeMitigation, Microsoft.Exchange.Mitigation.Service, M.E.M.S.M.MitigationEngine.FetchMitigations, ` +
+    `M.E.Mitigation.Service, mscorlib, M.W.RegistryKey.InternalGetValue, ` +
     `System.OutOfMemoryException, 5bd5, ${exSetupVersion}.\nErrorReportingEnabled: False`
   );
 }

@@ -71,6 +71,6 @@ export class LabWriter {
 
   /** Write everything: Exchange logs end lines with CRLF, the event file with LF. */
   async flush(): Promise<void> {
-    await this.batch.flush((path) => (path.endsWith('.LOG') ? '\r\n' : '\n'));
+    await this.batch.flush((path) => (path.toLowerCase().endsWith('.log') ? '\r\n' : '\n'));
   }
 }

@@ -3,12 +3,44 @@
  * sends a mitigation to builds it still applies to (LEARN-EM), and it can lag behind an SU (the
  * stale-applied case), so the fixed builds it knows live in lab.json and a scenario can update them.
  */
+import type { RewriteRule } from '../core/model.js';
 import type { OcsMitigation } from './lab-types.js';
 
-/** The M2 rules EEMS writes (LEARN-EM p.761: outbound rule + preCondition on Default Web Site/owa). */
-export const M2_RULES = [
-  { Name: 'EEMS M2.1 OWA CSP - outbound', Direction: 'outbound', Location: 'Default Web Site/owa', ConfigFile: 'web.config' },
-  { Name: 'EEMS M2.1 OWA SPA HTML shell - precondition', Direction: 'precondition', Location: 'Default Web Site/owa', ConfigFile: 'web.config' },
+/** The preCondition of M2: OWA's HTML shell pages (eems-domain.md K6, EOMT's published policy [CONFIRMED]). */
+const M2_PRECONDITION = 'EEMS M2.1 OWA SPA HTML shell - precondition';
+
+/**
+ * The M2 rules EEMS writes (LEARN-EM p.761: outbound rule + preCondition on Default Web Site/owa),
+ * as full rules: the outbound rule rewrites RESPONSE_Content_Security_Policy to append
+ * `script-src-attr 'none'` on the pages the preCondition selects (K6 [CONFIRMED] from EOMT's
+ * policy; the match pattern "(.*)" that feeds {R:1} is INFERRED from the action).
+ */
+export const M2_RULES: RewriteRule[] = [
+  {
+    Name: 'EEMS M2.1 OWA CSP - outbound',
+    Direction: 'outbound',
+    Location: 'Default Web Site/owa',
+    ConfigFile: 'web.config',
+    Enabled: true,
+    PreCondition: M2_PRECONDITION,
+    Match: { ServerVariable: 'RESPONSE_Content_Security_Policy', Url: null, Pattern: '(.*)' },
+    Conditions: [],
+    Action: { Type: 'Rewrite', Value: "{R:1}; script-src-attr 'none'" },
+  },
+  {
+    Name: M2_PRECONDITION,
+    Direction: 'precondition',
+    Location: 'Default Web Site/owa',
+    ConfigFile: 'web.config',
+    Enabled: true,
+    PreCondition: null,
+    Match: null,
+    Conditions: [
+      { Input: '{RESPONSE_CONTENT_TYPE}', Pattern: '^text/html' },
+      { Input: '{REQUEST_URI}', Pattern: '^/owa/?($|\\?|default\\.aspx|projection\\.aspx|readingPane\\.aspx|popout\\.aspx)' },
+    ],
+    Action: null,
+  },
 ];
 
 /** Fixed builds for CVE-2026-42897 (CVE record versionEndExcluding = the Jun26SU builds). */
@@ -24,7 +56,7 @@ export function defaultOcsCatalogue(): OcsMitigation[] {
       action: 'IISUrlRewriteOutbound',
       location: 'Default Web Site/owa',
       description: 'Mitigation of CVE-2026-42897 via a URL Rewrite configuration.',
-      rules: M2_RULES.map((rule) => ({ ...rule })),
+      rules: M2_RULES.map((rule) => structuredClone(rule)),
       fixedBuilds: [...M2_FIXED_BUILDS],
     },
   ];

@@ -50,7 +50,7 @@ function makeServer(spec: ServerSpec): ScenarioServer {
     DataCollectionEnabled: spec.dataCollection ?? false,
     InternetWebProxy: spec.proxy ?? null,
     Service: { Status: spec.serviceStopped ? 'Stopped' : 'Running', StartType: 'Automatic' },
-    RewriteRules: spec.m2Rules ? M2_RULES.map((rule) => ({ ...rule })) : [],
+    RewriteRules: spec.m2Rules ? M2_RULES.map((rule) => structuredClone(rule)) : [],
     AppPools: [
       { Name: 'MSExchangeOWAAppPool', State: 'Started' },
       { Name: 'MSExchangeECPAppPool', State: 'Started' },

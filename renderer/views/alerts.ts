@@ -1,6 +1,8 @@
 /**
- * The Alerts view: the journal's timeline (alerts and the audit of actions, newest first),
- * filtered by server, kind and severity; ack and snooze with an end time. `#alert=<id>` (a
+ * The Alerts view: the journal's timeline (open alerts first, critical first; then resolved ones
+ * and the audit of actions, newest first), filtered by server, kind and severity. Each alert says
+ * when its problem began, whether it is open or resolved (and when), and who acknowledged it; ack
+ * and snooze (with an end time) silence notifications only and can be undone. `#alert=<id>` (a
  * notification click) opens that alert.
  */
 import { age, formatTime, html, serverNow, setHtml } from '../dom.js';
@@ -9,7 +11,7 @@ import type { ActionView, AlertList, AlertView } from '../types.js';
 
 const KINDS = [
   'mitigation-applied', 'mitigation-removed', 'mitigation-blocked', 'mitigation-failed', 'fetch-error', 'org-mitigations-disabled',
-  'server-mitigations-disabled', 'service-stopped', 'service-crashed', 'heartbeat-missed', 'stale-mitigation', 'server-unreachable',
+  'server-mitigations-disabled', 'service-stopped', 'service-crashed', 'heartbeat-missed', 'stale-mitigation', 'server-unreachable', 'build-too-old',
 ];
 
 interface Filters {
@@ -28,17 +30,34 @@ function defaultSnoozeValue(): string {
   return `${d.getFullYear()}-${pad(d.getMonth() + 1)}-${pad(d.getDate())}T${pad(d.getHours())}:${pad(d.getMinutes())}`;
 }
 
+function lifecycle(alert: AlertView, snoozed: boolean): ReturnType<typeof html> {
+  const parts = [];
+  if (alert.since) parts.push(html`<span class="alert-since">since ${formatTime(alert.since)}</span>`);
+  if (alert.state === 'resolved') parts.push(html`<span class="alert-state resolved">resolved${alert.resolvedAt ? ` at ${formatTime(alert.resolvedAt)}` : ''}</span>`);
+  else parts.push(html`<span class="alert-state open">open</span>`);
+  if (alert.acked) parts.push(html`<span class="alert-state acked">acknowledged by ${alert.ackedBy ?? 'you'} at ${formatTime(alert.ackedAt)}</span>`);
+  if (snoozed) parts.push(html`<span class="alert-state snoozed">snoozed until ${formatTime(alert.snoozedUntil)}</span>`);
+  return html`${parts.map((p, i) => html`${i > 0 ? ' · ' : ''}${p}`)}`;
+}
+
+function actions(alert: AlertView, snoozed: boolean): ReturnType<typeof html> {
+  const ack = alert.acked ? html`<button type="button" data-act="unack">Undo acknowledge</button>` : html`<button type="button" data-act="ack">Acknowledge</button>`;
+  const snooze = snoozed
+    ? html`<button type="button" data-act="unsnooze">End snooze</button>`
+    : html`<label>Snooze until <input type="datetime-local" class="snooze-until" value="${defaultSnoozeValue()}"></label> <button type="button" data-act="snooze">Snooze</button>`;
+  return html`<div class="alert-actions">${ack} ${alert.state === 'resolved' ? '' : snooze}<span class="sub"> Acknowledging or snoozing silences notifications; the status stays true.</span></div>`;
+}
+
 function alertItem(alert: AlertView): ReturnType<typeof html> {
   const snoozed = alert.snoozedUntil !== null && Date.parse(alert.snoozedUntil) > serverNow();
-  const state = alert.acked ? 'acknowledged' : snoozed ? `snoozed until ${formatTime(alert.snoozedUntil)}` : 'open';
   const open = alert.id === focusId;
-  return html`<li class="alert sev-${alert.severity}${open ? ' focused' : ''}" data-alert="${alert.id}" data-state="${alert.acked ? 'acked' : snoozed ? 'snoozed' : 'open'}">
+  const mute = alert.acked ? 'acked' : snoozed ? 'snoozed' : 'open';
+  return html`<li class="alert sev-${alert.severity}${open ? ' focused' : ''}" data-alert="${alert.id}" data-state="${mute}" data-lifecycle="${alert.state ?? 'open'}">
 <details${open ? html` open` : ''}><summary><span class="badge sev sev-${alert.severity}">${alert.severity}</span> <span class="alert-title">${alert.title}</span>
-<span class="sub">${alert.server ?? 'organization'} · ${alert.kind} · ${age(alert.time)} · <span class="alert-state">${state}</span></span></summary>
+<span class="sub">${alert.server ?? 'organization'} · ${alert.kind} · raised ${age(alert.time)} · ${lifecycle(alert, snoozed)}</span></summary>
 <p class="alert-body">${alert.body}</p>
 ${alert.diagnosis ? html`<div class="diagnosis"><strong>${alert.diagnosis.title}</strong><p>${alert.diagnosis.explanation}</p><ol>${alert.diagnosis.fix.map((f) => html`<li>${f}</li>`)}</ol></div>` : ''}
-<div class="alert-actions">${alert.acked ? '' : html`<button type="button" data-act="ack">Acknowledge</button>
-<label>Snooze until <input type="datetime-local" class="snooze-until" value="${defaultSnoozeValue()}"></label> <button type="button" data-act="snooze">Snooze</button>`}</div>
+${actions(alert, snoozed)}
 </details></li>`;
 }
 
@@ -48,12 +67,15 @@ function actionItem(action: ActionView): ReturnType<typeof html> {
 }
 
 function timeline(list: AlertList): ReturnType<typeof html> {
-  const entries: { time: string; markup: ReturnType<typeof html> }[] = [
-    ...list.alerts.map((a) => ({ time: a.time, markup: alertItem(a) })),
+  // Open alerts keep the API's order (critical first); the history below is newest first.
+  const openAlerts = list.alerts.filter((a) => a.state !== 'resolved');
+  const history: { time: string; markup: ReturnType<typeof html> }[] = [
+    ...list.alerts.filter((a) => a.state === 'resolved').map((a) => ({ time: a.resolvedAt ?? a.time, markup: alertItem(a) })),
     ...list.actions.map((a) => ({ time: a.time, markup: actionItem(a) })),
   ].sort((a, b) => b.time.localeCompare(a.time));
-  if (entries.length === 0) return html`<p class="empty">Nothing in the journal for these filters.</p>`;
-  return html`<ul class="timeline">${entries.map((e) => e.markup)}</ul>`;
+  if (openAlerts.length === 0 && history.length === 0) return html`<p class="empty">Nothing in the journal for these filters.</p>`;
+  return html`<h3>Open (${openAlerts.length})</h3>${openAlerts.length === 0 ? html`<p class="empty">No open alert.</p>` : html`<ul class="timeline" data-role="open">${openAlerts.map(alertItem)}</ul>`}
+<h3>History</h3><ul class="timeline" data-role="history">${history.map((e) => e.markup)}</ul>`;
 }
 
 function select(name: keyof Filters, label: string, options: string[]): ReturnType<typeof html> {
@@ -98,6 +120,10 @@ export const alertsView: View = {
       focusId = id;
       if (button.dataset.act === 'ack') {
         void ctx.call('ackAlert', { id }).then((r) => r && draw(ctx, root));
+      } else if (button.dataset.act === 'unack') {
+        void ctx.call('unackAlert', { id }).then((r) => r && draw(ctx, root));
+      } else if (button.dataset.act === 'unsnooze') {
+        void ctx.call('unsnoozeAlert', { id }).then((r) => r && draw(ctx, root));
       } else if (button.dataset.act === 'snooze') {
         const value = item.querySelector<HTMLInputElement>('input.snooze-until')?.value ?? '';
         const until = new Date(value);

@@ -103,7 +103,7 @@ test('a crash writes the 4999 Watson report, then the service restarts or stays 
   const crash = (await readEvents(dir, 'EX01'))[0]!;
   assert.equal(crash.eventId, 4999);
   assert.equal(crash.provider, 'MSExchange Common');
-  assert.match(crash.message, /MSExchangeMitigation/);
+  assert.match(crash.message, /M\.E\.Mitigation\.Service, mscorlib, M\.W\.RegistryKey\.InternalGetValue, System\.OutOfMemoryException/);
   assert.match(crash.message, /System\.OutOfMemoryException/);
   assert.deepEqual((await readEvents(dir, 'EX01')).map((e) => e.eventId), [4999, 1001]);
   const restarted = (await readLogEntries(dir, 'EX01')).entries;

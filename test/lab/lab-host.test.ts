@@ -75,7 +75,7 @@ test('collect reads the state at the lab clock; the clock follows advances made 
   assert.equal(again.servers[0]!.RewriteRules.length, 2);
   const location = host.logLocation('EX01')!;
   assert.equal(location.folder, labPaths.logs(host.dir, 'EX01'));
-  assert.ok(readdirSync(location.folder).some((name) => name.endsWith('.LOG')));
+  assert.ok(readdirSync(location.folder).some((name) => name.toLowerCase().endsWith('.log')));
   assert.equal(host.logLocation('EX99'), null);
 });
 

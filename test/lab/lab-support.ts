@@ -15,7 +15,7 @@ export async function tempDir(prefix = 'eems-lab-'): Promise<{ dir: string; clea
 /** Every log file of a server, oldest first, with its raw text. */
 export async function readLogFiles(dir: string, server: string): Promise<{ name: string; text: string }[]> {
   const folder = labPaths.logs(dir, server);
-  const names = (await readdir(folder)).filter((n) => n.endsWith('.LOG')).sort();
+  const names = (await readdir(folder)).filter((n) => n.toLowerCase().endsWith('.log')).sort();
   return Promise.all(names.map(async (name) => ({ name, text: await readFile(join(folder, name), 'utf8') })));
 }
 

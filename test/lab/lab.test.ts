@@ -21,7 +21,7 @@ test('a healthy server writes 24 fetch cycles a day in the real log format, one 
   assert.equal(result.now.toISOString(), '2026-06-17T00:00:00.000Z');
 
   const files = await readLogFiles(dir, 'EX01');
-  assert.deepEqual(files.map((f) => f.name), ['MitigationService_20260615-1.LOG', 'MitigationService_20260616-1.LOG']);
+  assert.deepEqual(files.map((f) => f.name), ['Mitigation-Service_20260615.log', 'Mitigation-Service_20260616.log']);
   for (const file of files) {
     assert.ok(file.text.endsWith('\r\n'), 'Exchange logs end lines with CRLF');
     const lines = file.text.split('\r\n').filter(Boolean);

@@ -50,6 +50,7 @@ const GROUP_TITLE: Record<AlertKind, (n: number, mitigation: string | null) => s
   'heartbeat-missed': (n) => `No EEMS check on ${n} servers`,
   'stale-mitigation': (n, m) => `${m ?? 'A mitigation'} is stale or orphaned on ${n} servers`,
   'server-unreachable': (n) => `Cannot read ${n} servers`,
+  'build-too-old': (n) => `${n} servers can no longer receive new mitigations (build too old)`,
 };
 
 /** The next step of a group when its diagnosis gives none. */
@@ -66,6 +67,7 @@ const GROUP_NEXT: Record<AlertKind, string> = {
   'heartbeat-missed': 'Restart the service (Restart-Service MSExchangeMitigation) and read its log.',
   'stale-mitigation': 'Open a server to review a removal plan.',
   'server-unreachable': 'Check that the servers are up and that remote PowerShell works; EEMS Watch keeps trying.',
+  'build-too-old': 'Install the June 2026 update (Jun26SU) or a later one on each of them.',
 };
 
 function minutesOfDay(hhmm: string): number {

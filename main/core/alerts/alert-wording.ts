@@ -3,6 +3,7 @@
  * timeline and `poll` output. Kept apart from the rules so the rules stay about facts.
  */
 import type { AdminAuditEntry, Diagnosis, MitigationVerdict, ServerState } from '../model.js';
+import type { FeedShortfall } from './feed-requirement.js';
 
 /** "by CONTOSO\admin on 2026-11-27 10:04 UTC", or '' when the audit log said nothing. */
 export function describeAudit(entry: AdminAuditEntry | null): string {
@@ -62,17 +63,36 @@ export const wording = {
       body: `Get-ExchangeServer ${server} shows MitigationsEnabled False: EEMS applies nothing on this server.${describeAudit(audit)} To turn it back on: Set-ExchangeServer -Identity ${server} -MitigationsEnabled $true.`,
     };
   },
-  serviceStopped(server: string, service: NonNullable<ServerState['Service']>) {
+  serviceStopped(server: string, service: NonNullable<ServerState['Service']>, stoppedAt: string | null = null) {
+    const since = stoppedAt ? ` since ${utc(stoppedAt)}` : '';
     return {
       title: `Mitigation service is not running on ${server}`,
-      body: `MSExchangeMitigation is ${service.Status} (start type ${service.StartType}) on ${server}: no mitigation can be fetched or applied. Start it with Start-Service MSExchangeMitigation and set its start type to Automatic.`,
+      body: `MSExchangeMitigation is ${service.Status} (start type ${service.StartType}) on ${server}${since}: no mitigation can be fetched or applied. Start it with Start-Service MSExchangeMitigation and set its start type to Automatic.`,
     };
   },
-  serviceCrashed(server: string, diagnosis: Diagnosis) {
-    const exception = typeof diagnosis.details.exception === 'string' ? ` (${diagnosis.details.exception})` : '';
+  /** A crash; once the service is seen starting again (`restartedAt`), the words say so. */
+  serviceCrashed(server: string, diagnosis: Diagnosis | null, restartedAt: string | null = null) {
+    const exception = typeof diagnosis?.details.exception === 'string' ? ` (${diagnosis.details.exception})` : '';
+    const after = restartedAt
+      ? ` The service started again at ${utc(restartedAt)}: it fetches and applies mitigations again. If it keeps crashing, follow the diagnosis.`
+      : ` ${diagnosis?.explanation ?? 'Until the service runs again, no mitigation is fetched or applied.'}`;
     return {
       title: `Mitigation service crashed on ${server}`,
-      body: `A Watson report (event 4999) names the mitigation service${exception}. ${diagnosis.explanation}`,
+      body: `A Watson report (event 4999) names the mitigation service${exception}.${after}`,
+    };
+  },
+  /** K2: the build cannot use the mitigation files Microsoft publishes now. */
+  buildTooOld(server: string, shortfall: FeedShortfall) {
+    const r = shortfall.requirement;
+    const target = shortfall.required
+      ? `Install ${r.minimumUpdateName} or later for its CU: ${shortfall.requiredName} is ${shortfall.required}.`
+      : `Its CU line got no ${r.minimumUpdateName}: move to a supported CU and install that update or a later one.`;
+    return {
+      title: `${server} can no longer receive new mitigations (build too old)`,
+      body:
+        `${server} runs ${shortfall.buildName} (${shortfall.build}), below ${r.minimumUpdateName}. Since ${utc(shortfall.since).slice(0, 10)} the Emergency Mitigation service cannot use the mitigation files Microsoft publishes on such a build: ` +
+        `mitigations already applied keep working, new ones never arrive, and its hourly fetch fails with "${r.symptom}". ${target} ` +
+        `The trust-list, CRL and port-80 steps of a signing-certificate error do not help here. (Source: ${r.source}.)`,
     };
   },
   heartbeatMissed(server: string, lastCycleAt: string, hours: number, startedAt: string | null = null) {
@@ -96,3 +116,15 @@ export const wording = {
     };
   },
 };
+
+/**
+ * The crash diagnosis once the service runs again: its "while the service is down" sentence is
+ * no longer true and gives way to when it started again.
+ */
+export function restartedDiagnosis(diagnosis: Diagnosis, restartedAt: string): Diagnosis {
+  const now = `The service started again at ${utc(restartedAt)}.`;
+  const explanation = /While the service is down[^.]*\./.test(diagnosis.explanation)
+    ? diagnosis.explanation.replace(/While the service is down[^.]*\./, now)
+    : `${diagnosis.explanation} ${now}`;
+  return { ...diagnosis, explanation, details: { ...diagnosis.details, restartedAt } };
+}

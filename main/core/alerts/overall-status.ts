@@ -7,11 +7,15 @@ import type { Alert, OverallStatus, StateDocument } from '../model.js';
 /** What the status is computed from. */
 export interface StatusInput {
   state: StateDocument | null;
-  /** Open alerts (conditions that hold and recent record alerts). */
+  /** Open alerts (conditions that hold and recent record alerts): openAlerts(memory). */
   open: readonly Alert[];
-  /** Alert ids an admin acknowledged. */
+  /**
+   * Acknowledged ids and snooze ends. Accepted and ignored on purpose: acknowledging or snoozing
+   * silences notifications, never the truth (issue 13, point 2). An acknowledged critical alert
+   * still makes the tray red and `poll --once` exit 2, as a monitoring system's acknowledged
+   * problem keeps its state; the UI shows "acknowledged" beside it.
+   */
   acked?: ReadonlySet<string>;
-  /** Alert id -> ISO end of its snooze. */
   snoozedUntil?: ReadonlyMap<string, string>;
   now: Date;
 }
@@ -19,18 +23,14 @@ export interface StatusInput {
 /**
  * Compute the overall status. Unknown when nothing was collected, when no server is configured,
  * or when no server at all could be read (then we know nothing about EEMS, only about our own
- * reach). Otherwise the worst severity of the open alerts an admin has not acknowledged or
- * snoozed: an acknowledged alert is a muted alarm, it no longer colours the tray or the exit code.
- * Info alerts (applied, removed, blocked) leave the status ok.
+ * reach). Otherwise the worst severity of the open alerts, acknowledged or not. Info alerts
+ * (applied, removed, blocked) leave the status ok.
  */
 export function overallStatus(input: StatusInput): OverallStatus {
   const { state } = input;
   if (!state || state.servers.length === 0 || state.servers.every((s) => s.Error)) return 'unknown';
   let worst: OverallStatus = 'ok';
   for (const alert of input.open) {
-    if (input.acked?.has(alert.id)) continue;
-    const snooze = input.snoozedUntil?.get(alert.id);
-    if (snooze !== undefined && Date.parse(snooze) > input.now.getTime()) continue;
     if (alert.severity === 'critical') return 'critical';
     if (alert.severity === 'warning') worst = 'warning';
   }

@@ -48,14 +48,16 @@ test('acknowledged, snoozed, below-minimum and quiet-hours alerts are held, with
   assert.deepEqual(coalesceAlerts([crit], { policy: { ...policy, enabled: false }, now }).held.map((h) => h.reason), ['disabled']);
 });
 
-test('overall status: worst unacknowledged severity; unknown when nothing could be read', () => {
+test('overall status: worst open severity, acknowledged or snoozed alike; unknown when nothing could be read', () => {
   const state = { collectedAt: now.toISOString(), organization: { MitigationsEnabled: true }, servers: [{ Name: 'EX01', MitigationsApplied: [], MitigationsBlocked: [], RewriteRules: [], AppPools: [], Services: [], Error: null }] };
   const warn = makeAlert('stale-mitigation', 'EX01', 'M2', 'k', { title: 't', body: 'b' }, now.toISOString());
   const crit = fetchError('EX01');
   assert.equal(overallStatus({ state, open: [], now }), 'ok');
   assert.equal(overallStatus({ state, open: [warn], now }), 'warning');
   assert.equal(overallStatus({ state, open: [warn, crit], now }), 'critical');
-  assert.equal(overallStatus({ state, open: [warn, crit], acked: new Set([crit.id]), now }), 'warning');
+  // Acknowledging silences notifications, never the truth: the tray stays red.
+  assert.equal(overallStatus({ state, open: [warn, crit], acked: new Set([crit.id]), now }), 'critical');
+  assert.equal(overallStatus({ state, open: [warn, crit], snoozedUntil: new Map([[crit.id, '2099-01-01T00:00:00Z']]), now }), 'critical');
   assert.equal(overallStatus({ state: null, open: [], now }), 'unknown');
   assert.equal(overallStatus({ state: { ...state, servers: [{ ...state.servers[0]!, Error: 'down' }] }, open: [crit], now }), 'unknown');
 });
