@@ -8,6 +8,8 @@
 import { html, setHtml } from '../dom.js';
 import type { View } from '../app-context.js';
 import type { Settings, SettingsUpdate } from '../types.js';
+import { sessionEnd, signOut } from '../browser-session.js';
+import { showSignInPanel } from '../sign-in-panel.js';
 
 let current: Settings | null = null;
 
@@ -74,6 +76,15 @@ function savedText(update: SettingsUpdate): string {
   return `Saved. Applied now, except ${update.restartRequired.join(', ')}: ${update.restartRequired.length === 1 ? 'it takes' : 'they take'} effect when EEMS Watch restarts.`;
 }
 
+/** The browser session's part (headless mode only: Electron has no session to end). */
+async function sessionSection(): Promise<ReturnType<typeof html>> {
+  if (window.eemsApi) return html``;
+  const ends = await sessionEnd();
+  return html`<section class="session" aria-labelledby="session-title"><h3 id="session-title">This browser's session</h3>
+    <p>${ends ? `Signed in. The session ends at ${new Date(ends).toLocaleString()} if nothing else is done, or when you sign out.` : 'Not signed in.'}</p>
+    <button type="button" data-role="sign-out">Sign out</button></section>`;
+}
+
 /** The Settings view. */
 export const settingsView: View = {
   name: 'settings',
@@ -81,9 +92,13 @@ export const settingsView: View = {
   async render(ctx, root) {
     current = await ctx.call('getSettings', {});
     if (!current) return;
-    setHtml(root, html`<h2>Settings</h2>${form(current)}`);
+    setHtml(root, html`<h2>Settings</h2>${form(current)}${await sessionSection()}`);
   },
   bind(ctx, root) {
+    root.addEventListener('click', (event) => {
+      if (!(event.target as Element).closest('[data-role="sign-out"]')) return;
+      void signOut().then(() => showSignInPanel('You signed out. To sign in again, run `eems-watch serve` on this machine for a new one-time code.'));
+    });
     root.addEventListener('submit', (event) => {
       const formEl = (event.target as Element).closest<HTMLFormElement>('form[data-role="settings"]');
       if (!formEl || !current) return;
