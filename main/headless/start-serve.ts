@@ -16,6 +16,7 @@ import type { Engine } from '../engine/engine-types.js';
 import { createNodeNotifier } from '../engine/notifier/node-notifier-port.js';
 import { openConfSettingsStore } from '../engine/settings/settings-store.js';
 import { parseSettings } from '../engine/settings/settings-schema.js';
+import { guardTransportUpdates } from '../engine/settings/transport-guard.js';
 import type { SignInGrant } from './auth-routes.js';
 import { startHeadlessServer, type HeadlessServer } from './http-server.js';
 import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
@@ -97,7 +98,12 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
 
 async function startLocked(options: ServeOptions, dataDir: string, runDir: string, say: (line: string) => void, lock: InstanceLock): Promise<RunningServe> {
 
-  const settingsPort: SettingsPort = options.config ? await fileSettings(options.config) : await openConfSettingsStore(dataDir);
+  const store = options.config ? null : await openConfSettingsStore(dataDir);
+  // A corrupt settings file moved aside is announced here too, not only in the desktop app.
+  if (store?.notice) say(store.notice);
+  const onDisk: SettingsPort = store ?? (await fileSettings(options.config ?? ''));
+  // Programs, files, shares and URLs are set in the file on disk only (transport-guard.ts).
+  const settingsPort: SettingsPort = guardTransportUpdates(onDisk, store?.path ?? resolve(options.config ?? ''));
   if (options.config && settingsPort.get().connection.mode === 'lab' && !settingsPort.get().connection.labDir) {
     throw new Error(`The config file ${options.config} has connection.mode "lab" but no connection.labDir. Add the lab folder, or use --lab DIR.`);
   }
