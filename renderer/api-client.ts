@@ -1,9 +1,12 @@
 /**
  * The renderer's only way to the engine: an EemsApiBridge. In Electron the preload provides
  * window.eemsApi; in a browser (eems-watch serve) the same interface is built over fetch (POST
- * /api/<method>, the session cookie travels by itself) and an EventSource on /api/events.
+ * /api/<method> with the session cookie and the session's header key, browser-session.ts) and a
+ * streamed fetch of /api/events (an EventSource cannot send the header key).
  */
 import type { ApiEvent, ApiInput, ApiMethod, ApiOutput, ApiResult, EemsApiBridge, PreloadApi } from '../main/api/eems-api.js';
+import { adoptSessionKey, sessionHeaders, signInErrorOfPage } from './browser-session.js';
+import { showSignInPanel } from './sign-in-panel.js';
 
 declare global {
   interface Window {
@@ -15,22 +18,58 @@ function failure(message: string): ApiResult<never> {
   return { ok: false, error: { code: 'failed', message } };
 }
 
+/** Hand each complete `data:` event of a server-sent event text to `emit`; the unfinished rest. */
+function takeEvents(buffer: string, emit: (event: ApiEvent) => void): string {
+  const blocks = buffer.split('\n\n');
+  const rest = blocks.pop() ?? '';
+  for (const block of blocks) {
+    const data = block
+      .split('\n')
+      .filter((line) => line.startsWith('data:'))
+      .map((line) => line.slice(5).trimStart())
+      .join('\n');
+    if (data === '') continue;
+    try {
+      emit(JSON.parse(data) as ApiEvent);
+    } catch {
+      // A damaged event is skipped; the next one is whole again.
+    }
+  }
+  return rest;
+}
+
 /** The HTTP bridge of the headless server. */
 export function createHttpBridge(base = ''): EemsApiBridge {
   const listeners = new Set<(event: ApiEvent) => void>();
-  let source: EventSource | null = null;
+  let stream: AbortController | null = null;
+  adoptSessionKey();
+  const pageError = signInErrorOfPage();
+  if (pageError) showSignInPanel(pageError);
 
-  const connect = (): void => {
-    source = new EventSource(`${base}/api/events`);
-    source.onmessage = (message) => {
-      let event: ApiEvent;
+  const emit = (event: ApiEvent): void => {
+    for (const listener of listeners) listener(event);
+  };
+  const connect = async (control: AbortController): Promise<void> => {
+    while (!control.signal.aborted) {
       try {
-        event = JSON.parse(String(message.data)) as ApiEvent;
+        const response = await fetch(`${base}/api/events`, { headers: sessionHeaders(), credentials: 'same-origin', signal: control.signal });
+        if (response.status === 401) {
+          const result = (await response.json()) as ApiResult<never>;
+          if (!result.ok) showSignInPanel(result.error.message);
+          return;
+        }
+        const reader = response.body?.pipeThrough(new TextDecoderStream()).getReader();
+        let buffer = '';
+        for (;;) {
+          const chunk = await reader?.read();
+          if (!chunk || chunk.done) break;
+          buffer = takeEvents(buffer + chunk.value, emit);
+        }
       } catch {
-        return;
+        // The server went away or the stream broke: try again below, as EventSource would.
       }
-      for (const listener of listeners) listener(event);
-    };
+      await new Promise((resolve) => setTimeout(resolve, 3000));
+    }
   };
 
   return {
@@ -39,27 +78,33 @@ export function createHttpBridge(base = ''): EemsApiBridge {
       try {
         response = await fetch(`${base}/api/${method}`, {
           method: 'POST',
-          headers: { 'Content-Type': 'application/json' },
+          headers: { 'Content-Type': 'application/json', ...sessionHeaders() },
           body: JSON.stringify(input),
           credentials: 'same-origin',
         });
       } catch {
         return failure('The EEMS Watch server does not answer. Is `eems-watch serve` still running?');
       }
+      let result: ApiResult<ApiOutput<M>>;
       try {
-        return (await response.json()) as ApiResult<ApiOutput<M>>;
+        result = (await response.json()) as ApiResult<ApiOutput<M>>;
       } catch {
         return failure(`The server answered ${response.status} without a result. Reload the page.`);
       }
+      if (response.status === 401 && !result.ok) showSignInPanel(result.error.message);
+      return result;
     },
     subscribe(listener) {
       listeners.add(listener);
-      if (!source) connect();
+      if (!stream) {
+        stream = new AbortController();
+        void connect(stream);
+      }
       return () => {
         listeners.delete(listener);
-        if (listeners.size === 0 && source) {
-          source.close();
-          source = null;
+        if (listeners.size === 0 && stream) {
+          stream.abort();
+          stream = null;
         }
       };
     },

@@ -19,6 +19,7 @@ import { locateRendererAssets } from '../headless/renderer-assets.js';
 import { APP_ID } from './app-identity.js';
 import { handleAppProtocol, registerAppScheme } from './app-protocol.js';
 import { openAppSettings } from './app-settings.js';
+import { guardTransportUpdates } from '../engine/settings/transport-guard.js';
 import { createElectronNotifier } from './electron-notifier.js';
 import { installGlobalErrorHandlers } from './global-errors.js';
 import { IPC } from './ipc-channels.js';
@@ -85,7 +86,7 @@ async function start(): Promise<void> {
   };
 
   const runtime: EemsRuntime = await createEemsRuntime({
-    settings,
+    settings: guardTransportUpdates(settings, settings.path),
     dataDir: app.getPath('userData'),
     notifier,
     say: (line) => logger.info(line),

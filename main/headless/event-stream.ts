@@ -2,7 +2,9 @@
  * Server-sent events for the headless transport: every ApiEvent of the service goes to every
  * connected page as one `data:` line of JSON. A comment line every 20 s keeps idle connections
  * (and proxies, if any) from timing out. The number of open streams is bounded, and a page that
- * stops reading (its socket buffer fills) is dropped rather than buffered without end.
+ * stops reading (its socket buffer fills) is dropped rather than buffered without end. Each stream
+ * is tagged with the session that opened it: it closes when that session signs out, and within one
+ * keep-alive period after the session ended.
  */
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import type { ApiEvent, ApiService } from '../api/eems-api.js';
@@ -14,25 +16,32 @@ export const MAX_QUEUED_BYTES = 1024 * 1024;
 
 export interface EventStream {
   /** Start streaming to this page; false (and nothing written) when the limit is reached. */
-  attach(req: IncomingMessage, res: ServerResponse): boolean;
+  attach(req: IncomingMessage, res: ServerResponse, tag?: string): boolean;
+  /** Close the streams opened with this tag (a session that signed out). */
+  dropTagged(tag: string): void;
   /** Streams open now. */
   size(): number;
   close(): void;
 }
 
 /** Fan the service's events out to the connected pages. */
-export function createEventStream(service: ApiService, headers: Record<string, string>, options: { maxClients?: number; maxQueuedBytes?: number } = {}): EventStream {
+export function createEventStream(
+  service: ApiService,
+  headers: Record<string, string>,
+  options: { maxClients?: number; maxQueuedBytes?: number; isOpen?: (tag: string) => boolean } = {},
+): EventStream {
   const maxClients = options.maxClients ?? MAX_EVENT_CLIENTS;
   const maxQueued = options.maxQueuedBytes ?? MAX_QUEUED_BYTES;
-  const clients = new Set<ServerResponse>();
+  const isOpen = options.isOpen ?? (() => true);
+  const clients = new Map<ServerResponse, string | undefined>();
   const drop = (res: ServerResponse): void => {
     clients.delete(res);
     res.destroy();
   };
   const broadcast = (text: string): void => {
-    for (const res of clients) {
+    for (const [res, tag] of clients) {
       if (res.destroyed || res.writableEnded) clients.delete(res);
-      else if (res.writableLength > maxQueued) drop(res);
+      else if (res.writableLength > maxQueued || (tag !== undefined && !isOpen(tag))) drop(res);
       else res.write(text);
     }
   };
@@ -40,11 +49,11 @@ export function createEventStream(service: ApiService, headers: Record<string, s
   const keepAlive = setInterval(() => broadcast(': keep-alive\n\n'), 20_000);
   keepAlive.unref();
   return {
-    attach(_req, res) {
+    attach(_req, res, tag) {
       if (clients.size >= maxClients) return false;
       res.writeHead(200, { ...headers, 'Content-Type': 'text/event-stream; charset=utf-8', 'Cache-Control': 'no-store', Connection: 'keep-alive' });
       res.write(': connected\n\n');
-      clients.add(res);
+      clients.set(res, tag);
       const forget = (): void => {
         clients.delete(res);
       };
@@ -54,11 +63,14 @@ export function createEventStream(service: ApiService, headers: Record<string, s
       res.on('error', forget);
       return true;
     },
+    dropTagged(tag) {
+      for (const [res, owner] of clients) if (owner === tag) drop(res);
+    },
     size: () => clients.size,
     close() {
       unsubscribe();
       clearInterval(keepAlive);
-      for (const res of clients) res.end();
+      for (const res of clients.keys()) res.end();
       clients.clear();
     },
   };

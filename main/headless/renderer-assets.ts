@@ -1,13 +1,15 @@
 /**
  * Where the renderer's files are: index.html and styles.css from the source folder renderer/,
  * the compiled ES modules from dist/renderer (built by `tsc -b`). When dist/renderer is missing
- * or older than the sources (running from source with tsx), the modules are transpiled once into
- * a temp folder keyed by the sources' hash, with the project's own TypeScript when it is installed.
+ * or older than the sources (running from source with tsx), the modules are transpiled into the
+ * project's own dist/renderer with the project's TypeScript, or the start is refused with "run npm
+ * run build". Never a shared, predictable folder (a temp folder another local user can plant a
+ * script or a symbolic link in): each file is written under a fresh name and renamed into place, so
+ * a link already sitting at a target is replaced, never followed.
  */
-import { createHash } from 'node:crypto';
 import { existsSync, statSync } from 'node:fs';
-import { mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { randomBytes } from 'node:crypto';
+import { mkdir, open, readdir, readFile, rename } from 'node:fs/promises';
 import { dirname, join, relative } from 'node:path';
 import type TypeScript from 'typescript';
 import { findProjectRoot } from '../engine/project-root.js';
@@ -36,17 +38,25 @@ function isCompiledFresh(sources: string[], sourceDir: string, compiledDir: stri
   });
 }
 
-async function transpileInto(sources: string[], sourceDir: string): Promise<string> {
-  const hash = createHash('sha256');
+/** Write a file under a fresh name (O_EXCL) and rename it over the target. */
+async function replaceFile(target: string, text: string): Promise<void> {
+  const temp = `${target}.${randomBytes(6).toString('hex')}.tmp`;
+  const handle = await open(temp, 'wx', 0o644);
+  try {
+    await handle.writeFile(text);
+  } finally {
+    await handle.close();
+  }
+  await rename(temp, target);
+}
+
+async function transpileInto(sources: string[], sourceDir: string, outDir: string): Promise<string> {
   const texts = await Promise.all(sources.map((file) => readFile(file, 'utf8')));
-  sources.forEach((file, i) => hash.update(relative(sourceDir, file)).update('\0').update(texts[i] ?? ''));
-  const outDir = join(tmpdir(), `eems-watch-renderer-${hash.digest('hex').slice(0, 16)}`);
-  if (existsSync(join(outDir, 'app.js'))) return outDir;
   let ts: typeof TypeScript;
   try {
     ts = (await import('typescript')).default;
   } catch {
-    throw new Error('The renderer is not compiled (dist/renderer is missing) and TypeScript is not installed. Run `npm run build` first.');
+    throw new Error('The renderer is not compiled, or older than its sources, and TypeScript is not installed to compile it. Run `npm run build`, then start again.');
   }
   for (const [i, file] of sources.entries()) {
     const out = ts.transpileModule(texts[i] ?? '', {
@@ -55,7 +65,7 @@ async function transpileInto(sources: string[], sourceDir: string): Promise<stri
     });
     const target = join(outDir, relative(sourceDir, file)).replace(/\.ts$/, '.js');
     await mkdir(dirname(target), { recursive: true });
-    await writeFile(target, out.outputText);
+    await replaceFile(target, out.outputText);
   }
   return outDir;
 }
@@ -67,5 +77,5 @@ export async function locateRendererAssets(root = findProjectRoot()): Promise<Re
   const compiled = join(root, 'dist', 'renderer');
   const sources = await listSources(staticDir);
   if (isCompiledFresh(sources, staticDir, compiled)) return { staticDir, scriptDir: compiled };
-  return { staticDir, scriptDir: await transpileInto(sources, staticDir) };
+  return { staticDir, scriptDir: await transpileInto(sources, staticDir, compiled) };
 }

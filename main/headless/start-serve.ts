@@ -16,7 +16,11 @@ import type { Engine } from '../engine/engine-types.js';
 import { createNodeNotifier } from '../engine/notifier/node-notifier-port.js';
 import { openConfSettingsStore } from '../engine/settings/settings-store.js';
 import { parseSettings } from '../engine/settings/settings-schema.js';
+import { guardTransportUpdates } from '../engine/settings/transport-guard.js';
+import type { SignInGrant } from './auth-routes.js';
 import { startHeadlessServer, type HeadlessServer } from './http-server.js';
+import { acquireInstanceLock, type InstanceLock } from './instance-lock.js';
+import { ensurePrivateFolder } from './private-files.js';
 import { locateRendererAssets } from './renderer-assets.js';
 
 export interface ServeOptions {
@@ -38,7 +42,10 @@ export interface ServeOptions {
 }
 
 export interface RunningServe {
+  /** The server's address (no secret in it). */
   url: string;
+  /** The first one-time sign-in (code and private sign-in page). */
+  signIn: SignInGrant;
   port: number;
   dataDir: string;
   labDir: string | null;
@@ -77,8 +84,26 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   if (options.lab && options.config) throw new Error('Give either --lab or --config, not both.');
   const dataDir = resolve(options.dataDir ?? serveDataDir(options));
   await mkdir(dataDir, { recursive: true });
+  // Secrets (sign-in pages, the lock's launch key) live in a private folder of the data folder,
+  // never in a shared predictable one; a second start on this data folder is refused here.
+  const runDir = ensurePrivateFolder(dataDir, 'run');
+  const lock = await acquireInstanceLock(runDir);
+  try {
+    return await startLocked(options, dataDir, runDir, say, lock);
+  } catch (error) {
+    lock.release();
+    throw error;
+  }
+}
 
-  const settingsPort: SettingsPort = options.config ? await fileSettings(options.config) : await openConfSettingsStore(dataDir);
+async function startLocked(options: ServeOptions, dataDir: string, runDir: string, say: (line: string) => void, lock: InstanceLock): Promise<RunningServe> {
+
+  const store = options.config ? null : await openConfSettingsStore(dataDir);
+  // A corrupt settings file moved aside is announced here too, not only in the desktop app.
+  if (store?.notice) say(store.notice);
+  const onDisk: SettingsPort = store ?? (await fileSettings(options.config ?? ''));
+  // Programs, files, shares and URLs are set in the file on disk only (transport-guard.ts).
+  const settingsPort: SettingsPort = guardTransportUpdates(onDisk, store?.path ?? resolve(options.config ?? ''));
   if (options.config && settingsPort.get().connection.mode === 'lab' && !settingsPort.get().connection.labDir) {
     throw new Error(`The config file ${options.config} has connection.mode "lab" but no connection.labDir. Add the lab folder, or use --lab DIR.`);
   }
@@ -96,14 +121,16 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
   });
   let server: HeadlessServer;
   try {
-    server = await startHeadlessServer({ service: runtime.service, assets: await locateRendererAssets(), port: options.port });
+    server = await startHeadlessServer({ service: runtime.service, assets: await locateRendererAssets(), port: options.port, runDir });
   } catch (error) {
     await runtime.stop();
     throw error;
   }
+  lock.publish(server.port, server.launchKey);
   let stopping: Promise<void> | null = null;
   return {
     url: server.url,
+    signIn: server.mintSignIn(),
     port: server.port,
     dataDir,
     labDir: runtime.labDir,
@@ -114,6 +141,7 @@ export async function startServe(options: ServeOptions = {}): Promise<RunningSer
       stopping ??= (async () => {
         await server.close();
         await runtime.stop();
+        lock.release();
       })();
       return stopping;
     },

@@ -8,6 +8,8 @@
 import { html, setHtml } from '../dom.js';
 import type { View } from '../app-context.js';
 import type { Settings, SettingsUpdate } from '../types.js';
+import { sessionEnd, signOut } from '../browser-session.js';
+import { showSignInPanel } from '../sign-in-panel.js';
 
 let current: Settings | null = null;
 
@@ -23,10 +25,31 @@ function choice(label: string, name: string, value: string, options: string[]): 
   return html`<label>${label} <select name="${name}">${options.map((o) => html`<option${o === value ? html` selected` : ''}>${o}</option>`)}</select></label>`;
 }
 
-function form(s: Settings): ReturnType<typeof html> {
+/** A setting shown, never sent: the transport refuses changes to it (transport-guard.ts). */
+function locked(label: string, value: string): ReturnType<typeof html> {
+  return html`<label>${label} <input type="text" value="${value}" readonly aria-readonly="true" class="locked"></label>`;
+}
+
+/** The servers the lab simulates, listed read-only in demo and lab mode (they are not settings). */
+function labServers(names: string[]): ReturnType<typeof html> {
+  if (names.length === 0) return html``;
+  return html`<p class="sub" data-role="lab-servers">Demo/lab mode: EEMS Watch watches the simulated servers ${names.join(', ')}. They come from the lab, not from this list, and cannot be edited here; servers listed here are watched in local or remote mode.</p>`;
+}
+
+/** One line of the servers box as an entry, or the sentence saying what is wrong with it. */
+function serverLine(line: string, index: number): { name: string; fqdn?: string } | string {
+  const parts = line.split(/\s+/);
+  if (parts.length > 2) {
+    return `Server ${index + 1}: '${line.slice(0, 80)}' has more than a name and an FQDN. Write one server per line as NAME or NAME FQDN (server names have no spaces).`;
+  }
+  const [name = '', fqdn] = parts;
+  return fqdn ? { name, fqdn } : { name };
+}
+
+function form(s: Settings, labNames: string[] = []): ReturnType<typeof html> {
   const servers = s.servers.map((e) => [e.name, e.fqdn ?? ''].join(' ').trim()).join('\n');
   return html`<form class="settings" data-role="settings" novalidate>
-<fieldset><legend>Servers</legend><label>One per line: NAME [FQDN]<textarea name="servers" rows="5" spellcheck="false">${servers}</textarea></label></fieldset>
+<fieldset><legend>Servers</legend>${labServers(labNames)}<label>One per line: NAME [FQDN]<textarea name="servers" rows="5" spellcheck="false">${servers}</textarea></label></fieldset>
 <fieldset><legend>Connection</legend><p class="sub">Connection changes take effect when EEMS Watch restarts; everything else on this page applies as soon as it is saved.</p>${choice('Mode', 'connection.mode', s.connection.mode, ['lab', 'local', 'remote'])}
 ${field('Remoting URI ({server} is replaced)', 'connection.remoteUri', s.connection.remoteUri)}
 ${choice('Authentication', 'connection.authentication', s.connection.authentication, ['Kerberos', 'Negotiate', 'Default'])}</fieldset>
@@ -39,7 +62,8 @@ ${choice('At least', 'notifications.minSeverity', s.notifications.minSeverity, [
 ${check('Quiet hours', 'notifications.quietHours.enabled', s.notifications.quietHours.enabled)}
 ${field('from', 'notifications.quietHours.start', s.notifications.quietHours.start, { type: 'time' })} ${field('to', 'notifications.quietHours.end', s.notifications.quietHours.end, { type: 'time' })}
 <p class="sub" data-role="quiet-hours-note">Quiet hours hold info and warning notifications only: critical alerts (a server EEMS cannot protect) still notify during quiet hours. Held alerts stay in the timeline.</p></fieldset>
-<fieldset><legend>Knowledge base</legend>${field('Override file (path on the machine running EEMS Watch)', 'knowledgeOverrideFile', s.knowledgeOverrideFile ?? '')}<p class="sub">A new override file is read when EEMS Watch restarts.</p></fieldset>
+<fieldset><legend>Set in the settings file only</legend><p class="sub" data-role="locked-note">These name programs, files, shares or servers that EEMS Watch runs, opens or trusts, so they cannot be changed here: edit them in the settings file (settings.json in EEMS Watch's data folder, or the file given with --config), then restart EEMS Watch.</p>
+${locked('PowerShell program', s.connection.powershellPath)}${locked('Knowledge-base override file', s.knowledgeOverrideFile ?? '(none)')}${locked('Proxy', s.proxy ?? '(the system proxy)')}${locked('Log folders', s.servers.filter((e) => e.logFolder).map((e) => `${e.name}: ${e.logFolder ?? ''}`).join('; ') || '(none)')}</fieldset>
 <div class="form-buttons"><button type="submit" class="primary">Save settings</button> <span data-role="settings-message" role="status" aria-live="polite"></span></div></form>`;
 }
 
@@ -51,19 +75,23 @@ function assign(target: Record<string, unknown>, path: string, value: unknown): 
   node[keys[keys.length - 1] ?? ''] = value;
 }
 
-function readForm(formEl: HTMLFormElement, base: Settings): Record<string, unknown> {
+/** The form as a settings document, or the sentence saying which server line is wrong (nothing is sent then). */
+function readForm(formEl: HTMLFormElement, base: Settings): Record<string, unknown> | string {
   const next = structuredClone(base) as unknown as Record<string, unknown>;
   for (const el of formEl.querySelectorAll<HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement>('[name]')) {
     if (el.name === 'servers') continue;
     const input = el as HTMLInputElement;
     const value = input.type === 'checkbox' ? input.checked : input.type === 'number' ? Number(input.value) : input.value;
-    assign(next, el.name, el.name === 'knowledgeOverrideFile' && value === '' ? null : value);
+    assign(next, el.name, value);
   }
   const lines = (formEl.querySelector<HTMLTextAreaElement>('textarea[name="servers"]')?.value ?? '').split('\n').map((l) => l.trim()).filter(Boolean);
-  next.servers = lines.map((line) => {
-    const [name = '', fqdn] = line.split(/\s+/);
+  const entries = lines.map(serverLine);
+  const wrong = entries.find((e): e is string => typeof e === 'string');
+  if (wrong) return wrong;
+  next.servers = (entries as Array<{ name: string; fqdn?: string }>).map(({ name, fqdn }) => {
     const old = base.servers.find((e) => e.name.toLowerCase() === name.toLowerCase());
-    return { ...(old ?? { enabled: true }), name, ...(fqdn ? { fqdn } : {}) };
+    const { fqdn: _oldFqdn, ...kept } = old ?? { enabled: true };
+    return { ...kept, name, ...(fqdn ? { fqdn } : {}) };
   });
   return next;
 }
@@ -74,6 +102,15 @@ function savedText(update: SettingsUpdate): string {
   return `Saved. Applied now, except ${update.restartRequired.join(', ')}: ${update.restartRequired.length === 1 ? 'it takes' : 'they take'} effect when EEMS Watch restarts.`;
 }
 
+/** The browser session's part (headless mode only: Electron has no session to end). */
+async function sessionSection(): Promise<ReturnType<typeof html>> {
+  if (window.eemsApi) return html``;
+  const ends = await sessionEnd();
+  return html`<section class="session" aria-labelledby="session-title"><h3 id="session-title">This browser's session</h3>
+    <p>${ends ? `Signed in. The session ends at ${new Date(ends).toLocaleString()} if nothing else is done, or when you sign out.` : 'Not signed in.'}</p>
+    <button type="button" data-role="sign-out">Sign out</button></section>`;
+}
+
 /** The Settings view. */
 export const settingsView: View = {
   name: 'settings',
@@ -81,15 +118,29 @@ export const settingsView: View = {
   async render(ctx, root) {
     current = await ctx.call('getSettings', {});
     if (!current) return;
-    setHtml(root, html`<h2>Settings</h2>${form(current)}`);
+    const overview = current.connection.mode === 'lab' ? await ctx.call('getOverview', {}) : null;
+    const labNames = overview ? overview.servers.map((server) => server.name) : [];
+    setHtml(root, html`<h2>Settings</h2>${form(current, labNames)}${await sessionSection()}`);
   },
   bind(ctx, root) {
+    root.addEventListener('click', (event) => {
+      if (!(event.target as Element).closest('[data-role="sign-out"]')) return;
+      void signOut().then(() => showSignInPanel('You signed out. To sign in again, run `eems-watch serve` on this machine for a new one-time code.'));
+    });
     root.addEventListener('submit', (event) => {
       const formEl = (event.target as Element).closest<HTMLFormElement>('form[data-role="settings"]');
       if (!formEl || !current) return;
       event.preventDefault();
       const message = formEl.querySelector<HTMLElement>('[data-role="settings-message"]');
-      void ctx.api.call('updateSettings', { settings: readForm(formEl, current) }).then((result) => {
+      const next = readForm(formEl, current);
+      if (typeof next === 'string') {
+        if (message) {
+          message.textContent = `Not saved: ${next}`;
+          message.className = 'error';
+        }
+        return;
+      }
+      void ctx.api.call('updateSettings', { settings: next }).then((result) => {
         if (!message) return;
         if (result.ok) {
           current = result.value.settings;

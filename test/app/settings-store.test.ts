@@ -48,7 +48,7 @@ for (const [name, open] of Object.entries(openers)) {
     assert.equal(first.get().schemaVersion, 1);
     const refused = first.update({ ...first.get(), servers: [{ name: 'EX01; calc' }] });
     assert.equal(refused.ok, false);
-    assert.match(!refused.ok ? refused.error : '', /^servers\.0\.name: must be a server name/);
+    assert.match(!refused.ok ? refused.error : '', /^Server 1, name \(servers\.0\.name\): 'EX01; calc' has a space; server names are letters, digits/);
     const saved = first.update({ ...first.get(), poll: { ...first.get().poll, concurrency: 16 } });
     assert.equal(saved.ok, true);
     const again = await open(dir);

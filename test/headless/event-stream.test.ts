@@ -12,6 +12,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { ApiEvent, ApiService } from '../../main/api/eems-api.js';
 import { startHeadlessServer, type HeadlessServer } from '../../main/headless/http-server.js';
+import { authHeaders, signInWithCode } from './support/serve-lab.js';
 
 const listeners = new Set<(event: ApiEvent) => void>();
 const service: ApiService = {
@@ -37,7 +38,7 @@ interface Stream {
 
 function openStream(): Promise<Stream | number> {
   return new Promise((resolve, reject) => {
-    const req = request({ host: '127.0.0.1', port: server.port, path: '/api/events', headers: { Host: `127.0.0.1:${server.port}`, Cookie: cookie } }, (res) => {
+    const req = request({ host: '127.0.0.1', port: server.port, path: '/api/events', headers: { Host: `127.0.0.1:${server.port}`, ...authHeaders(cookie) } }, (res) => {
       if (res.statusCode !== 200) {
         res.resume();
         return resolve(res.statusCode ?? 0);
@@ -78,10 +79,9 @@ async function openStreamEventually(): Promise<Stream | number> {
 
 before(async () => {
   dir = await mkdtemp(join(tmpdir(), 'eems-sse-'));
-  server = await startHeadlessServer({ service, assets: { staticDir: dir, scriptDir: dir }, token: 'test-token', maxEventClients: 3 });
-  const signIn = await fetch(`http://127.0.0.1:${server.port}/?token=test-token`, { redirect: 'manual' });
-  cookie = (signIn.headers.get('set-cookie') ?? '').split(';')[0]!;
-  assert.match(cookie, /^eems_session=/);
+  server = await startHeadlessServer({ service, assets: { staticDir: dir, scriptDir: dir }, runDir: dir, maxEventClients: 3 });
+  cookie = await signInWithCode(server.origin, server.mintSignIn().code);
+  assert.match(cookie, /^eems_session_\d+=/);
 });
 after(async () => {
   for (const req of open) req.destroy();

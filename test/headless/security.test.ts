@@ -8,7 +8,7 @@ import { request } from 'node:http';
 import { readFile } from 'node:fs/promises';
 import { CONTENT_SECURITY_POLICY } from '../../main/headless/security.js';
 import { labPaths } from '../../main/lab/index.js';
-import { callApi, journalText, signIn, startLabStack, type LabStack } from './support/serve-lab.js';
+import { authHeaders, callApi, journalText, signIn, signInWithCode, startLabStack, type LabStack } from './support/serve-lab.js';
 
 let stack: LabStack;
 let cookie: string;
@@ -47,7 +47,7 @@ async function assertRefused(send: () => ReturnType<typeof raw>, status: number)
   return res;
 }
 
-const json = (extra: Record<string, string> = {}) => ({ 'Content-Type': 'application/json', Host: new URL(stack.origin).host, Cookie: cookie, ...extra });
+const json = (extra: Record<string, string> = {}) => ({ 'Content-Type': 'application/json', Host: new URL(stack.origin).host, ...authHeaders(cookie), ...extra });
 
 before(async () => {
   stack = await startLabStack();
@@ -60,23 +60,57 @@ before(async () => {
 });
 after(async () => stack?.close());
 
-test('the printed token is exchanged for an HttpOnly SameSite=Strict cookie and a token-less URL', async () => {
-  const res = await fetch(stack.url, { redirect: 'manual' });
-  assert.equal(res.status, 303);
-  assert.equal(res.headers.get('location'), '/');
-  assert.match(res.headers.get('set-cookie') ?? '', /^eems_session=[A-Za-z0-9_-]{40,}; HttpOnly; SameSite=Strict; Path=\/$/);
-  assert.equal(new URL(stack.url).hostname, '127.0.0.1');
+test('a one-time code is traded for an HttpOnly SameSite=Strict cookie named after the port, and a header key', async () => {
+  const grant = stack.running.server.mintSignIn();
+  const res = await fetch(`${stack.origin}/auth/sign-in`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: grant.code }) });
+  assert.equal(res.status, 200);
+  const port = new URL(stack.origin).port;
+  assert.match(res.headers.get('set-cookie') ?? '', new RegExp(`^eems_session_${port}=[A-Za-z0-9_.-]{40,}; HttpOnly; SameSite=Strict; Path=/; Max-Age=86400$`));
+  assert.match(((await res.json()) as { value: { key: string } }).value.key, /^[A-Za-z0-9_-]{40,}$/);
+  assert.doesNotMatch(stack.running.url, /token|code/, 'the printed address carries no secret');
 });
 
-test('a request without the token or the cookie is refused', async () => {
-  const res = await assertRefused(() => raw({ path: '/api/ackAlert', headers: { ...json(), Cookie: '' }, body: JSON.stringify({ id: alertId }) }), 401);
-  assert.match(res.body, /token/);
-  assert.equal((await raw({ method: 'GET', path: '/', headers: { Host: new URL(stack.origin).host } })).status, 401);
+test('a replayed or unknown sign-in code is refused, and says how to get a new one', async () => {
+  const grant = stack.running.server.mintSignIn();
+  await signInWithCode(stack.origin, grant.code);
+  const again = await fetch(`${stack.origin}/auth/sign-in`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: grant.code }) });
+  assert.equal(again.status, 401);
+  assert.equal(again.headers.get('set-cookie'), null);
+  assert.match(((await again.json()) as { error: { message: string } }).error.message, /already used.*Run `eems-watch serve`/);
+  const unknown = await fetch(`${stack.origin}/auth/sign-in`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code: 'not-a-code' }) });
+  assert.equal(unknown.status, 401);
 });
 
-test('a wrong token or a forged cookie is refused', async () => {
-  assert.equal((await fetch(`${stack.origin}/?token=not-the-token`, { redirect: 'manual' })).status, 401);
-  await assertRefused(() => raw({ path: '/api/ackAlert', headers: json({ Cookie: 'eems_session=forged' }), body: JSON.stringify({ id: alertId }) }), 401);
+test('the cookie alone, the key alone, a forged cookie or no credentials at all are refused', async () => {
+  const headers = authHeaders(cookie);
+  const noKey = await assertRefused(() => raw({ path: '/api/ackAlert', headers: { ...json(), 'X-Eems-Session': '' }, body: JSON.stringify({ id: alertId }) }), 401);
+  assert.match(noKey.body, /Not signed in/);
+  await assertRefused(() => raw({ path: '/api/ackAlert', headers: { ...json(), Cookie: '' }, body: JSON.stringify({ id: alertId }) }), 401);
+  const port = new URL(stack.origin).port;
+  await assertRefused(() => raw({ path: '/api/ackAlert', headers: json({ Cookie: `eems_session_${port}=forged.value` }), body: JSON.stringify({ id: alertId }) }), 401);
+  await assertRefused(() => raw({ path: '/api/ackAlert', headers: json({ 'X-Eems-Session': `${headers['X-Eems-Session']}x` }), body: JSON.stringify({ id: alertId }) }), 401);
+  assert.equal((await raw({ method: 'GET', path: '/api/events', headers: { Host: new URL(stack.origin).host } })).status, 401);
+});
+
+test('a token in the address is never honoured, and no answer redirects anywhere', async () => {
+  for (const path of ['/?token=T', '/x/..//evil.example/?token=T', '//evil.example/', '/%2F%2Fevil.example/?token=T']) {
+    const res = await raw({ method: 'GET', path, headers: { Host: new URL(stack.origin).host } });
+    assert.ok(res.status < 300 || res.status >= 400, `${path} answered ${res.status}`);
+    assert.equal(res.headers.location, undefined, `${path} redirected`);
+    assert.equal(res.headers['set-cookie'], undefined);
+  }
+});
+
+test('sign-out ends the session at once: the same cookie and key are refused afterwards', async () => {
+  const mine = await signIn(stack);
+  assert.equal((await callApi(stack, mine, 'getOverview', {})).status, 200);
+  const out = await fetch(`${stack.origin}/auth/sign-out`, { method: 'POST', headers: authHeaders(mine) });
+  assert.equal(out.status, 200);
+  assert.match(out.headers.get('set-cookie') ?? '', /Max-Age=0/);
+  const after = await callApi(stack, mine, 'getOverview', {});
+  assert.equal(after.status, 401);
+  assert.match(after.body.error?.message ?? '', /not valid any more/);
+  assert.equal((await callApi(stack, cookie, 'getOverview', {})).status, 200, 'another browser stays signed in');
 });
 
 test('a call from a foreign Origin is refused, even with the cookie', async () => {
@@ -114,7 +148,7 @@ test('an oversize body is refused', async () => {
 
 test('every answer carries the strict CSP and no CORS header', async () => {
   for (const res of [
-    await raw({ method: 'GET', path: '/', headers: { Host: new URL(stack.origin).host, Cookie: cookie } }),
+    await raw({ method: 'GET', path: '/', headers: { Host: new URL(stack.origin).host } }),
     await raw({ path: '/api/getOverview', headers: json(), body: '{}' }),
     await raw({ path: '/api/nope', headers: json(), body: '{}' }),
   ]) {
@@ -126,14 +160,14 @@ test('every answer carries the strict CSP and no CORS header', async () => {
   assert.match(CONTENT_SECURITY_POLICY, /default-src 'none'; script-src 'self'; style-src 'self'/);
   const api = await raw({ path: '/api/getOverview', headers: json(), body: '{}' });
   assert.equal(api.headers['cache-control'], 'no-store');
-  const page = await raw({ method: 'GET', path: '/', headers: { Host: new URL(stack.origin).host, Cookie: cookie } });
+  const page = await raw({ method: 'GET', path: '/', headers: { Host: new URL(stack.origin).host } });
   assert.doesNotMatch(page.body, /<script(?![^>]*\bsrc=)[^>]*>|\sstyle=|\son[a-z]+=/i, 'index.html has inline script, style or handlers');
 });
 
 test('static files are served only from the allowlist (no traversal)', async () => {
   const host = new URL(stack.origin).host;
-  assert.equal((await raw({ method: 'GET', path: '/js/app.js', headers: { Host: host, Cookie: cookie } })).status, 200);
+  assert.equal((await raw({ method: 'GET', path: '/js/app.js', headers: { Host: host } })).status, 200);
   for (const path of ['/js/../../package.json', '/js/%2e%2e/%2e%2e/package.json', '/package.json', '/js/APP.JS']) {
-    assert.equal((await raw({ method: 'GET', path, headers: { Host: host, Cookie: cookie } })).status, 404, path);
+    assert.equal((await raw({ method: 'GET', path, headers: { Host: host } })).status, 404, path);
   }
 });

@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { main } from '../../main/cli/main.js';
 import { initLab } from '../../main/lab/index.js';
+import { authHeaders, signInWithCode } from './support/serve-lab.js';
 
 function capture() {
   const out: string[] = [];
@@ -17,20 +18,23 @@ async function until(check: () => boolean): Promise<void> {
   while (!check()) await new Promise((resolve) => setImmediate(resolve));
 }
 
-test('serve --lab prints the token URL, serves the page after sign-in, and stops on SIGINT', async () => {
+test('serve --lab prints an address without a secret and a one-time code, serves the API after sign-in, and stops on SIGINT', async () => {
   const root = await mkdtemp(join(tmpdir(), 'eems-serve-cmd-'));
   try {
     await initLab(join(root, 'lab'), { scenario: 'demo' });
     const { io, out, err } = capture();
     const exit = main(['serve', '--lab', join(root, 'lab'), '--data', join(root, 'data'), '--port', '0'], io);
     await until(() => /Press Ctrl\+C/.test(out.join('')));
-    const url = /(http:\/\/127\.0\.0\.1:\d+\/\?token=[A-Za-z0-9_-]+)/.exec(out.join(''))?.[1];
-    assert.ok(url, out.join(''));
-    const signIn = await fetch(url, { redirect: 'manual' });
-    const cookie = signIn.headers.get('set-cookie')!.split(';')[0]!;
-    const page = await fetch(new URL('/', url), { headers: { Cookie: cookie } });
+    const url = /running at (http:\/\/127\.0\.0\.1:\d+\/)\n/.exec(out.join(''))?.[1];
+    const code = /one-time code ([A-Za-z0-9_-]{40,})/.exec(out.join(''))?.[1];
+    assert.ok(url && code, out.join(''));
+    assert.match(out.join(''), /Sign-in page \(private to you\): file:\/\/\S+\/run\/sign-in-[0-9a-f]+\.html/);
+    const page = await fetch(new URL('/', url));
     assert.equal(page.status, 200);
     assert.match(await page.text(), /<script type="module" src="js\/app\.js"><\/script>/);
+    const cookie = await signInWithCode(new URL(url).origin, code);
+    const overview = await fetch(new URL('/api/getOverview', url), { method: 'POST', headers: { 'Content-Type': 'application/json', ...authHeaders(cookie) }, body: '{}' });
+    assert.equal(overview.status, 200);
     process.emit('SIGINT');
     assert.equal(await exit, 0);
     assert.match(out.join(''), /Stopped\./);

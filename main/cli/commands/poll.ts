@@ -18,7 +18,8 @@ const USAGE = `Usage: eems-watch poll --once (--config FILE | --lab DIR) [--data
 
 Polls every configured server once: state, new events and new Mitigation Service log lines, and
 reports the alerts that are open and the overall status. Exit code as monitoring plugins expect:
-0 ok, 1 warning, 2 critical, 3 unknown.
+0 ok, 1 warning, 2 critical, 3 unknown. A usage or configuration error is 3 (unknown) too, and
+with --json it prints { "state": null, "alerts": [], "status": "unknown", "error": "..." }.
 
 Options:
   --once         one cycle, then exit (required: run 'eems-watch serve' to watch continuously)
@@ -72,51 +73,62 @@ export const command: Command = {
   summary: 'Poll every configured server once (monitoring exit codes)',
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
-    const { values } = parseCommandArgs(args, {
-      once: { type: 'boolean' },
-      config: { type: 'string' },
-      lab: { type: 'string' },
-      data: { type: 'string' },
-      notify: { type: 'boolean' },
-      json: { type: 'boolean' },
-    });
-    if (!values.once) throw new UsageError("only one cycle is supported here: add --once (run 'eems-watch serve' to watch continuously).");
-    if (Boolean(values.config) === Boolean(values.lab)) throw new UsageError('give exactly one of --config FILE or --lab DIR.');
-    const target = await resolveTarget(values);
-    let notifier: NotifierPort | null = null;
-    if (values.notify) notifier = createNodeNotifier();
-    const engine = createEngine({
-      host: target.host,
-      settings: target.settings,
-      dataDir: target.dataDir,
-      clock: target.clock,
-      notifier,
-      knowledge: await loadKnowledge(target.settings, (line) => io.stderr(`${line}\n`)),
-      ...(target.servers ? { servers: target.servers } : {}),
-    });
     try {
-      const result = await engine.pollOnce();
-      if (values.json) {
-        writeJson(io, {
-          state: result.state,
-          alerts: result.alerts.map((a) => ({ id: a.id, kind: a.kind, severity: a.severity, server: a.server, mitigation: a.mitigation, title: a.title, body: a.body, diagnosis: a.diagnosis, time: a.time, new: result.raised.some((r) => r.id === a.id) })),
-          status: result.status,
-        });
-      } else {
-        const lines = [`EEMS status: ${result.status.toUpperCase()} (${result.state.servers.length} servers, collected ${result.state.collectedAt})`];
-        const fresh = new Set(result.raised.map((a) => a.id));
-        if (result.alerts.length === 0) lines.push('No open alerts.');
-        else {
-          lines.push(`Open alerts (${result.alerts.length}, ${fresh.size} new):`);
-          const rank = { critical: 0, warning: 1, info: 2 };
-          for (const alert of [...result.alerts].sort((a, b) => rank[a.severity] - rank[b.severity])) lines.push(formatAlert(alert) + (fresh.has(alert.id) ? '  (new)' : ''));
-        }
-        io.stdout(`${lines.join('\n')}\n`);
-      }
-      return STATUS_EXIT_CODE[result.status];
-    } finally {
-      await engine.stop();
-      target.close();
+      return await runPoll(args, io);
+    } catch (error) {
+      // A monitoring system reads a broken check as UNKNOWN (3), never as CRITICAL (2).
+      if (!(error instanceof UsageError)) throw error;
+      if (args.includes('--json')) writeJson(io, { state: null, alerts: [], status: 'unknown', error: error.message });
+      throw new UsageError(error.message, STATUS_EXIT_CODE.unknown);
     }
   },
 };
+
+async function runPoll(args: string[], io: CliIo): Promise<number> {
+  const { values } = parseCommandArgs(args, {
+    once: { type: 'boolean' },
+    config: { type: 'string' },
+    lab: { type: 'string' },
+    data: { type: 'string' },
+    notify: { type: 'boolean' },
+    json: { type: 'boolean' },
+  });
+  if (!values.once) throw new UsageError("only one cycle is supported here: add --once (run 'eems-watch serve' to watch continuously).");
+  if (Boolean(values.config) === Boolean(values.lab)) throw new UsageError('give exactly one of --config FILE or --lab DIR.');
+  const target = await resolveTarget(values);
+  let notifier: NotifierPort | null = null;
+  if (values.notify) notifier = createNodeNotifier();
+  const engine = createEngine({
+    host: target.host,
+    settings: target.settings,
+    dataDir: target.dataDir,
+    clock: target.clock,
+    notifier,
+    knowledge: await loadKnowledge(target.settings, (line) => io.stderr(`${line}\n`)),
+    ...(target.servers ? { servers: target.servers } : {}),
+  });
+  try {
+    const result = await engine.pollOnce();
+    if (values.json) {
+      writeJson(io, {
+        state: result.state,
+        alerts: result.alerts.map((a) => ({ id: a.id, kind: a.kind, severity: a.severity, server: a.server, mitigation: a.mitigation, title: a.title, body: a.body, diagnosis: a.diagnosis, time: a.time, new: result.raised.some((r) => r.id === a.id) })),
+        status: result.status,
+      });
+    } else {
+      const lines = [`EEMS status: ${result.status.toUpperCase()} (${result.state.servers.length} servers, collected ${result.state.collectedAt})`];
+      const fresh = new Set(result.raised.map((a) => a.id));
+      if (result.alerts.length === 0) lines.push('No open alerts.');
+      else {
+        lines.push(`Open alerts (${result.alerts.length}, ${fresh.size} new):`);
+        const rank = { critical: 0, warning: 1, info: 2 };
+        for (const alert of [...result.alerts].sort((a, b) => rank[a.severity] - rank[b.severity])) lines.push(formatAlert(alert) + (fresh.has(alert.id) ? '  (new)' : ''));
+      }
+      io.stdout(`${lines.join('\n')}\n`);
+    }
+    return STATUS_EXIT_CODE[result.status];
+  } finally {
+    await engine.stop();
+    target.close();
+  }
+}

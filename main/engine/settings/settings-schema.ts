@@ -96,11 +96,29 @@ export function defaultSettings(): Settings {
   return settingsSchema.parse({});
 }
 
+/** A server entry's problem in words: "Server 3, name (servers.2.name): 'ex 01' has a space; ...". */
+function serverIssue(doc: unknown, path: Array<string | number>, message: string): string {
+  const index = path[1] as number;
+  const key = path[2];
+  let value: unknown = doc;
+  for (const part of path) value = value !== null && typeof value === 'object' ? (value as Record<string | number, unknown>)[part] : undefined;
+  const shown = typeof value === 'string' ? `'${value.slice(0, 80)}' ` : '';
+  const problem =
+    key === 'name' && typeof value === 'string' && /\s/.test(value)
+      ? "has a space; server names are letters, digits, '-', '.' and '_' only"
+      : key === 'name' && typeof value === 'string'
+        ? "is not a server name; server names are letters, digits, '-', '.' and '_' only"
+        : message;
+  return `Server ${index + 1}, ${key ?? 'entry'} (${path.join('.')}): ${shown}${problem}`;
+}
+
 /** Parse a settings document; the error names the exact field at fault ("poll.concurrency: ..."). */
 export function parseSettings(value: unknown): { ok: true; value: Settings } | { ok: false; error: string } {
   const parsed = settingsSchema.safeParse(value);
   if (parsed.success) return { ok: true, value: parsed.data };
   const issue = parsed.error.issues[0];
-  const where = issue && issue.path.length > 0 ? issue.path.join('.') : '(document)';
+  const path = (issue?.path ?? []).map((part) => (typeof part === 'symbol' ? String(part) : part));
+  const where = path.length > 0 ? path.join('.') : '(document)';
+  if (path[0] === 'servers' && typeof path[1] === 'number') return { ok: false, error: serverIssue(value, path, issue?.message ?? 'invalid') };
   return { ok: false, error: `${where}: ${issue?.message ?? 'invalid'}` };
 }

@@ -17,8 +17,8 @@ export interface LabStack {
   running: RunningServe;
   /** http://127.0.0.1:PORT */
   origin: string;
-  /** The printed URL (with the token). */
-  url: string;
+  /** A fresh private sign-in page (file: URL) each time it is read: opening it signs a browser in. */
+  readonly url: string;
   close(): Promise<void>;
 }
 
@@ -38,7 +38,9 @@ export async function startLabStack(options: { hours?: number; scenario?: string
     dataDir,
     running,
     origin,
-    url: running.url,
+    get url() {
+      return running.server.mintSignIn().file.url;
+    },
     async close() {
       await running.stop();
       await rm(root, { recursive: true, force: true });
@@ -71,17 +73,34 @@ export function labOrganization(stack: LabStack) {
   return summarizeLab(stack.labDir).organization;
 }
 
-/** Exchange the printed token for the session cookie (as the browser does), return the Cookie header. */
-export async function signIn(stack: LabStack): Promise<string> {
-  const response = await fetch(stack.url, { redirect: 'manual' });
+/** The header key each signed-in Cookie header goes with (the page keeps it in its storage). */
+const keyOfCookie = new Map<string, string>();
+
+/** Trade a one-time code for a session as the sign-in panel does; the Cookie header (its key is remembered). */
+export async function signInWithCode(origin: string, code: string): Promise<string> {
+  const response = await fetch(`${origin}/auth/sign-in`, { method: 'POST', headers: { 'Content-Type': 'application/json' }, body: JSON.stringify({ code }) });
+  const body = (await response.json()) as { ok: boolean; value?: { key: string } };
   const cookie = response.headers.get('set-cookie');
-  if (response.status !== 303 || !cookie) throw new Error(`sign-in failed: ${response.status}`);
-  return cookie.split(';')[0]!;
+  if (response.status !== 200 || !cookie || !body.value) throw new Error(`sign-in failed: ${response.status} ${JSON.stringify(body)}`);
+  const header = cookie.split(';')[0]!;
+  keyOfCookie.set(header, body.value.key);
+  return header;
 }
 
-/** Call an API method over HTTP with the session cookie. */
+/** Sign in with a fresh one-time code of the server, return the Cookie header. */
+export async function signIn(stack: LabStack): Promise<string> {
+  return signInWithCode(stack.origin, stack.running.server.mintSignIn().code);
+}
+
+/** The headers of a signed-in call: the cookie and its header key. */
+export function authHeaders(cookie: string): Record<string, string> {
+  const key = keyOfCookie.get(cookie);
+  return key === undefined ? { Cookie: cookie } : { Cookie: cookie, 'X-Eems-Session': key };
+}
+
+/** Call an API method over HTTP with the session cookie and its key. */
 export async function callApi(stack: LabStack, cookie: string, method: string, input: unknown): Promise<{ status: number; body: { ok: boolean; value?: unknown; error?: { code: string; message: string } } }> {
-  const response = await fetch(`${stack.origin}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', Cookie: cookie }, body: JSON.stringify(input) });
+  const response = await fetch(`${stack.origin}/api/${method}`, { method: 'POST', headers: { 'Content-Type': 'application/json', ...authHeaders(cookie) }, body: JSON.stringify(input) });
   return { status: response.status, body: (await response.json()) as never };
 }
 
