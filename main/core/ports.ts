@@ -77,6 +77,13 @@ export interface EndpointCheck {
   proxy: string | null;
   /** The error text (exception chain) when not reachable: diagnosed like a 1008 body. */
   error: string | null;
+  /**
+   * Added 2026-12: the server's two proxy settings as the check read them, null when unset (absent:
+   * not read). InternetWebProxy (Get-ExchangeServer) is what the service fetches through; EEMS
+   * also needs the WinHTTP proxy (netsh winhttp) set to the same proxy (LEARN-EM).
+   */
+  internetWebProxy?: string | null;
+  winHttpProxy?: string | null;
 }
 
 /** Per-call options: `signal` abandons a call (engine stop, time-out); the host ends what it started. */
@@ -94,8 +101,12 @@ export interface HostPort {
   run(step: ActionStep, options?: HostCallOptions): Promise<StepResult>;
   /** Where to read the server's Mitigation Service log files, or null when unknown. */
   logLocation(server: string): LogLocation | null;
-  /** Ask the server to fetch the mitigation endpoint through its own proxy settings. */
-  testEndpoint?(server: string, options?: HostCallOptions): Promise<EndpointCheck>;
+  /**
+   * Ask the server to fetch the mitigation endpoint through its own proxy settings. An endpoint it
+   * cannot reach is an answer (reachable false, error set); throws only when the server itself
+   * could not be asked.
+   */
+  testEndpoint(server: string, options?: HostCallOptions): Promise<EndpointCheck>;
 }
 
 /** Time as an input, so rules and soaks can run on a fake clock. */

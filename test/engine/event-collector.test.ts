@@ -43,6 +43,7 @@ function forwardingHost(lab: LabHost): HostPort & { perServerCalls: string[]; si
     collect: (request) => lab.collect(request),
     run: (step) => lab.run(step),
     logLocation: (server) => lab.logLocation(server),
+    testEndpoint: (server) => lab.testEndpoint(server),
     async events(server, since) {
       if (server !== COLLECTOR) {
         perServerCalls.push(server);

@@ -14,6 +14,7 @@
 import type { Diagnosis, DiagnosisCode, EemsEvent, LogEntry } from '../model.js';
 import { diagnosisFor } from './diagnosis-catalogue.js';
 import { type DiagnosisContext, june2026Status } from './build-context.js';
+import { ENDPOINT_NETWORK_TEXTS, ENDPOINT_PROXY_TEXTS, ENDPOINT_TLS_TEXTS } from './endpoint-texts.js';
 
 export { diagnosisFor, LINKS } from './diagnosis-catalogue.js';
 export type { DiagnosisContext } from './build-context.js';
@@ -84,6 +85,7 @@ const P = {
     'InternetWebProxy.{0,160}?(?:differ|mismatch)',
     'Proxyname konnte nicht', 'Proxyauthentifizierung', 'nom du proxy', 'nombre del proxy', 'nome del proxy',
     'nome do proxy', 'プロキシ名', 'プロキシ認証', '代理名称', 'имя прокси',
+    ...ENDPOINT_PROXY_TEXTS,
   ),
   tlsChain: anyOf(
     'Could not establish trust relationship', 'remote certificate is invalid', 'TLS certificate or its chain validation failed',
@@ -93,6 +95,7 @@ const P = {
     'AuthenticationException',
     'Vertrauensstellung', 'relation de confiance', 'relación de confianza', 'relazione di trust', 'relação de confiança',
     'vertrouwensrelatie', '信頼関係', '信任关系', 'доверительные отношения',
+    ...ENDPOINT_TLS_TEXTS,
   ),
   network: anyOf(
     'remote name could not be resolved', 'NameResolutionFailure', 'No such host is known', 'timed? ?-?out',
@@ -109,6 +112,7 @@ const P = {
     'リモート名を解決できません', 'タイムアウト', '拒否されたため', 'そのようなホストは不明',
     '未能解析此远程名称', '超时', '积极拒绝', '不知道这样的主机',
     'Не удается разрешить удаленное имя', 'Время ожидания', 'Этот хост неизвестен',
+    ...ENDPOINT_NETWORK_TEXTS,
   ),
   failure: /fail|error|exception|unable|could not|cannot|can't|not successful|invalid|untrusted|denied|refused|timed? ?out|not deemed safe|Fehler|erreur|échec|fallo|errore|erro|fout|エラー|失敗|错误|失败|ошибк/i,
   fetch: /fetching mitigations|FetchMitigation|Mitigation (?:Service )?endpoint/i,

@@ -17,6 +17,7 @@ import type { Settings } from '../settings/settings-schema.js';
 import { runProcess, type ProcessFailureKind } from './process-runner.js';
 import { resolveScriptsDir, SCRIPT_NAMES } from './scripts-dir.js';
 import { readEnvelope, readEvents, readStepResult } from './host-output.js';
+import { createEndpointCheck } from './endpoint-check.js';
 import {
   checkServerName, checkStep, computerNameFor, connectionUrisFor, serialiseRequest, type ScriptRequest,
 } from './host-request.js';
@@ -217,6 +218,9 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
       const entry = settings.servers.find((s) => s.name.toLowerCase() === checked.value.toLowerCase());
       return { server: checked.value, folder: entry?.logFolder ?? defaultLogFolder(computerNameFor(settings, checked.value)) };
     },
+
+    // test-endpoint.ps1 and its result live in endpoint-check.ts.
+    testEndpoint: createEndpointCheck({ settings, scriptsDir, timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes }),
   };
 }
 
