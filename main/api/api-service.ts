@@ -15,6 +15,7 @@ import { parseApiCall, type ActionView, type AlertView, type ApiError, type ApiE
 import { exportServers, exportTimeline } from './export-data.js';
 import { createPlanRunner } from './plan-runner.js';
 import { buildDiagnostics, buildHeartbeat, buildOverview } from './views.js';
+import { buildServerDetail } from './server-detail.js';
 
 /** Where settings are kept (conf in headless mode, electron-store in the app, a config file). */
 export interface SettingsPort {
@@ -204,6 +205,13 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
       emit({ type: 'settings-changed' });
       const update: SettingsUpdate = { settings: result.value, restartRequired: restartRequiredFields(before, result.value) };
       return ok(update);
+    },
+    async getServer({ server }) {
+      const snap = engine.snapshot();
+      const found = snap.servers.find((s) => s.name.toLowerCase() === server.toLowerCase());
+      if (!found) return fail('not-found', `${server} is not among the watched servers. Pick one in the Servers view, or add it under Settings.`);
+      const timeline = await listAlerts({ server: found.name, limit: 200 });
+      return ok(buildServerDetail({ snap, server: found, knowledge: deps.knowledge, mutes: await engine.journal.mutes(), now: clock.now(), history: engine.history(found.name), timeline }));
     },
     async exportData({ what, format }) {
       if (what === 'servers') return ok(exportServers(await overview(), format));

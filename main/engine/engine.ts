@@ -20,6 +20,7 @@ import { addHeartbeatEntries, heartbeatDays } from './heartbeat-days.js';
 import { type Journal, type JournalRecord, createJournal } from './journal.js';
 import { type PollOutcome, createPoller } from './poller.js';
 import { realScheduler } from './scheduler.js';
+import { createServerHistory } from './server-history.js';
 import { type ServerFetch, fetchFailed, fetchServer } from './server-fetch.js';
 
 export type * from './engine-types.js';
@@ -45,6 +46,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const verdicts = new Map<string, MitigationVerdict[]>();
   const pollErrors = new Map<string, string | null>();
   const logNotes = new Map<string, string[]>();
+  const history = createServerHistory();
   let doc: EngineStateDocument = emptyEngineState();
   let mutes = { acked: new Set<string>(), snoozedUntil: new Map<string, string>() };
   let polling = false;
@@ -162,6 +164,7 @@ export function createEngine(deps: EngineDeps): Engine {
       if (v.events) next.bookmarks.events[name] = v.events.bookmark;
       if (v.log?.bookmark) next.bookmarks.logs[name] = v.log.bookmark;
       if (v.log) noteLog(name, v.log);
+      history.add(name, logEntries[name] ?? [], events[name] ?? [], now);
       pollErrors.set(name, current?.Error ?? v.eventsError);
       next.heartbeat[name] = addHeartbeatEntries(next.heartbeat[name], logEntries[name] ?? [], now);
     }
@@ -289,6 +292,7 @@ export function createEngine(deps: EngineDeps): Engine {
       await poller.pollNow(server);
     },
     snapshot,
+    history: (server) => history.get(server),
     applySettings(next) {
       settings = next;
       poller.reconfigure({ stateMs: next.poll.stateMinutes * 60_000, eventsMs: next.poll.eventsMinutes * 60_000, concurrency: next.poll.concurrency, timeoutMs: pollTimeoutMs(next) });
