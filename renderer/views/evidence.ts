@@ -12,7 +12,7 @@ const WHAT: Record<EvidenceSource['what'], string> = { fixedIn: 'Fixed in', remo
 
 /** A verdict badge ("orphaned rule"), coloured by verdict. */
 export function verdictBadge(m: Pick<MitigationView, 'id' | 'verdict'>, withId = false): SafeHtml {
-  return html`<span class="badge verdict v-${m.verdict}">${withId ? html`<span class="mid">${m.id}</span> ` : ''}${VERDICT_WORDS[m.verdict] ?? m.verdict}</span>`;
+  return html`<span class="badge verdict v-${m.verdict}" data-mitigation="${m.id}" data-verdict="${m.verdict}">${withId ? html`<span class="mid">${m.id}</span> ` : ''}${VERDICT_WORDS[m.verdict] ?? m.verdict}</span>`;
 }
 
 function sourceItem(s: EvidenceSource): SafeHtml {

@@ -12,7 +12,7 @@ const LOG_LINES_SHOWN = 40;
 
 function issueItem(i: ServerIssue, index: number): SafeHtml {
   const a = i.action;
-  const act = !a ? '' : a.kind === 'link' && a.href ? html`<a href="${a.href}">${a.label}</a>` : html`<button type="button" data-act="issue-plan" data-issue-index="${index}">${a.label}</button>`;
+  const act = !a ? '' : a.kind === 'link' && a.href ? html`<a href="${a.href}">${a.label}</a>` : html`<button type="button" data-act="issue-plan" data-issue-index="${index}" data-plan="${a.method ?? ''}" data-mitigation="${a.input?.mitigation ?? ''}">${a.label}</button>`;
   return html`<li class="sev-${i.severity}" data-issue="${i.key}"><span class="badge sev sev-${i.severity}">${i.level === 'action' ? i.severity : 'note'}</span> <strong>${i.title}</strong>${i.muted ? html` <span class="muted-note">(${i.muted})</span>` : ''}${i.detail ? html`<div class="sub">${i.detail}</div>` : ''} ${act}</li>`;
 }
 
@@ -53,11 +53,11 @@ ${d.mitigationsHistory.map((c) => html`<tr><td>${formatTime(c.time)}</td><td>${c
 
 function alertItem(a: AlertView): SafeHtml {
   const state = a.state === 'resolved' ? `resolved ${a.resolvedAt ? formatTime(a.resolvedAt) : ''}` : a.acked ? `acknowledged${a.ackedBy ? ` by ${a.ackedBy}` : ''}` : 'open';
-  return html`<li class="alert sev-${a.severity}" data-alert="${a.id}"><span class="badge sev sev-${a.severity}">${a.severity}</span> <a href="#alert=${encodeURIComponent(a.id)}">${a.title}</a> <span class="sub">${a.kind} · ${age(a.time)} · ${state}</span></li>`;
+  return html`<li class="tl-alert sev-${a.severity}" data-alert="${a.id}"><span class="badge sev sev-${a.severity}">${a.severity}</span> <a href="#alert=${encodeURIComponent(a.id)}">${a.title}</a> <span class="sub">${a.kind} · ${age(a.time)} · ${state}</span></li>`;
 }
 
 function actionItem(a: ActionView): SafeHtml {
-  return html`<li class="action ${a.ok ? 'ok' : 'failed'}"><span class="badge ${a.ok ? 'ok' : 'sev-critical'}">${a.ok ? 'action' : 'action failed'}</span> ${a.title} <span class="sub">${age(a.time)} · ${a.message}</span></li>`;
+  return html`<li class="tl-action ${a.ok ? 'ok' : 'failed'}"><span class="badge ${a.ok ? 'ok' : 'sev-critical'}">${a.ok ? 'action' : 'action failed'}</span> ${a.title} <span class="sub">${age(a.time)} · ${a.message}</span></li>`;
 }
 
 function timelineHtml(d: ServerDetail): SafeHtml {
@@ -97,7 +97,7 @@ function eventsHtml(d: ServerDetail): SafeHtml {
 /** The page's head: name, build, status, and the buttons that act on the server. */
 function headHtml(d: ServerDetail): SafeHtml {
   const s = d.server;
-  const plans = d.plans.map((p, i) => html`<button type="button" class="${p.method === 'planRemoval' ? 'primary' : ''}" data-act="plan" data-plan-index="${i}" title="${p.why}">${p.label}</button>`);
+  const plans = d.plans.map((p, i) => html`<button type="button" class="${p.method === 'planRemoval' ? 'primary' : ''}" data-act="plan" data-plan-index="${i}" data-plan="${p.method}" data-mitigation="${p.input.mitigation ?? ''}" title="${p.why}">${p.label}</button>`);
   return html`<p class="crumbs"><a href="#servers">Servers</a> › ${s.name}</p>
 <h2 class="server-title">${s.name} <span class="badge status s-${s.status}" data-role="server-status">${s.status}</span> <span class="sub">${s.fqdn ?? ''}</span></h2>
 <p class="sub">${s.build.label}${s.build.version ? ` (${s.build.version}, from ${s.build.source})` : ''} · read ${age(s.collectedAt)} · last cycle ${age(s.lastCycleAt)}${d.polling.failures ? html` · <span class="bad">${d.polling.failures} failed reads in a row, next try ${d.polling.retryAt ? formatTime(d.polling.retryAt) : 'soon'}</span>` : ''}</p>

@@ -45,7 +45,7 @@ function actionHtml(s: ServerView, i: ServerIssue, index: number): SafeHtml | st
   const a = i.action;
   if (!a) return '';
   if (a.kind === 'link' && a.href) return html`<a class="next" href="${a.href}">${a.label}</a>`;
-  return html`<button type="button" class="next" data-act="issue-plan" data-server="${s.name}" data-issue-index="${index}">${a.label}</button>`;
+  return html`<button type="button" class="next" data-act="issue-plan" data-server="${s.name}" data-issue-index="${index}" data-plan="${a.method ?? ''}" data-mitigation="${a.input?.mitigation ?? ''}">${a.label}</button>`;
 }
 
 function nextCell(s: ServerView): SafeHtml | string {
