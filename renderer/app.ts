@@ -6,8 +6,10 @@
 import { forwardErrorsToAppLog, getBridge } from './api-client.js';
 import { age, byId, html, refreshAges, setHtml, setServerNow } from './dom.js';
 import type { AppContext, View } from './app-context.js';
-import type { ApiEvent, ApiInput, ApiMethod, ApiOutput, Overview } from './types.js';
+import type { ApiEvent, ApiInput, ApiMethod, ApiOutput, ApiResult, Overview } from './types.js';
+import { parseRoute } from './router.js';
 import { serversView } from './views/servers.js';
+import { serverPage } from './views/server-page.js';
 import { alertsView } from './views/alerts.js';
 import { heartbeatView } from './views/heartbeat.js';
 import { diagnosticsView } from './views/diagnostics.js';
@@ -15,7 +17,7 @@ import { settingsView } from './views/settings.js';
 import { exportView } from './views/export.js';
 import { createPlanDialog } from './views/plan-dialog.js';
 
-const VIEWS: View[] = [serversView, alertsView, heartbeatView, diagnosticsView, settingsView, exportView];
+const VIEWS: View[] = [serversView, serverPage, alertsView, heartbeatView, diagnosticsView, settingsView, exportView];
 const THEME_KEY = 'eems-watch-theme';
 
 function applyTheme(theme: string | null): void {
@@ -30,9 +32,17 @@ function effectiveTheme(): 'light' | 'dark' {
 }
 
 function parseHash(): { view: View; param: string | null } {
-  const hash = decodeURIComponent(location.hash.replace(/^#/, ''));
-  const [name = '', param = null] = hash.startsWith('alert=') ? ['alerts', hash.slice('alert='.length)] : [hash, null];
-  return { view: VIEWS.find((v) => v.name === name) ?? VIEWS[0]!, param };
+  const route = parseRoute(location.hash, VIEWS.map((v) => v.name), VIEWS[0]!.name);
+  return { view: VIEWS.find((v) => v.name === route.view) ?? VIEWS[0]!, param: route.param };
+}
+
+/** Views that are a page of another in the navigation (a server's page belongs to Servers). */
+const NAV_PARENT: Record<string, string> = { server: 'servers' };
+
+/** Where a `#view=<section>` link lands: the section of that name (the organization block of Diagnostics). */
+function sectionOf(root: HTMLElement, param: string): HTMLElement | null {
+  const safe = param.replace(/["\\]/g, '');
+  return root.querySelector<HTMLElement>(`[data-section="${safe}"]`) ?? (safe === 'organization' ? root.querySelector<HTMLElement>('[data-role="org-state"]') : null);
 }
 
 function boot(): void {
@@ -44,6 +54,8 @@ function boot(): void {
   let currentView: View | null = null;
   let polling = false;
   let lastOverview: Overview | null = null;
+  let lastOverviewAt = 0;
+  let overviewInFlight: Promise<Overview | null> | null = null;
   const rendering = new Map<string, Promise<void>>();
   const pending = new Set<string>();
 
@@ -63,7 +75,9 @@ function boot(): void {
 
   const drawHeader = (): void => {
     const o = lastOverview;
-    setHtml(byId('poll-state'), html`${polling ? html`<span class="spinner" aria-hidden="true"></span> <span data-role="polling">Polling servers…</span>` : html`<span data-role="idle">Last poll ${age(o?.lastPollAt ?? null)}</span>`}
+    // Before the first answer nothing is known: say so rather than "never" or a wrong status.
+    const idle = o ? html`<span data-role="idle">Last poll ${age(o.lastPollAt)}</span>` : html`<span data-role="loading">Reading state…</span>`;
+    setHtml(byId('poll-state'), html`${polling ? html`<span class="spinner" aria-hidden="true"></span> <span data-role="polling">Polling servers…</span>` : idle}
 ${o ? html` <span class="badge status s-${o.status}" data-role="overall">${o.status}</span>` : ''}`);
     byId('poll-state').setAttribute('aria-busy', String(polling));
     byId<HTMLButtonElement>('poll-now').disabled = polling;
@@ -75,6 +89,10 @@ ${o ? html` <span class="badge status s-${o.status}" data-role="overall">${o.sta
     notify(result.error.message, 'error');
     return null;
   };
+
+  const callByName = async (method: string, input: Record<string, unknown>): Promise<ApiResult<unknown>> =>
+    // The server checks the name and the input against its own schemas (an unknown method is an error result).
+    (api.call as (m: string, i: Record<string, unknown>) => Promise<ApiResult<unknown>>)(method, input);
 
   const render = async (view: View, param: string | null): Promise<void> => {
     const root = sections.get(view.name)!;
@@ -109,15 +127,30 @@ ${o ? html` <span class="badge status s-${o.status}" data-role="overall">${o.sta
     call,
     notify,
     rerender,
-    async loadOverview() {
-      const overview = await call('getOverview', {});
-      if (overview) {
-        lastOverview = overview;
-        polling = overview.polling;
-        setServerNow(overview.generatedAt);
-        drawHeader();
-      }
-      return overview;
+    callByName,
+    async loadOverview(maxAgeMs) {
+      if (maxAgeMs !== undefined && lastOverview && Date.now() - lastOverviewAt <= maxAgeMs) return lastOverview;
+      if (maxAgeMs !== undefined && overviewInFlight) return overviewInFlight;
+      const run = call('getOverview', {}).then((overview) => {
+        if (overview) {
+          lastOverview = overview;
+          lastOverviewAt = Date.now();
+          polling = overview.polling;
+          setServerNow(overview.generatedAt);
+          drawHeader();
+        }
+        return overview;
+      });
+      overviewInFlight = run;
+      void run.finally(() => {
+        if (overviewInFlight === run) overviewInFlight = null;
+      });
+      return run;
+    },
+    async openPlan(method, input) {
+      const result = await callByName(method, input);
+      if (!result.ok) notify(result.error.message, 'error');
+      else planDialog.open(result.value as Parameters<typeof planDialog.open>[0]);
     },
     async openRemoval(server, mitigation) {
       const plan = await call('planRemoval', { server, mitigation });
@@ -146,12 +179,24 @@ ${o ? html` <span class="badge status s-${o.status}" data-role="overall">${o.sta
     const { view, param } = parseHash();
     currentView = view;
     for (const [name, section] of sections) section.hidden = name !== view.name;
+    const navName = NAV_PARENT[view.name] ?? view.name;
     for (const link of document.querySelectorAll<HTMLAnchorElement>('nav a[data-view]')) {
-      if (link.dataset.view === view.name) link.setAttribute('aria-current', 'page');
+      if (link.dataset.view === navName) link.setAttribute('aria-current', 'page');
       else link.removeAttribute('aria-current');
     }
     document.title = `${view.title} · EEMS Watch`;
-    void render(view, param);
+    // A new view starts at its top (not where the last one was scrolled to).
+    window.scrollTo(0, 0);
+    const root = sections.get(view.name)!;
+    void render(view, param).then(() => {
+      if (currentView !== view) return;
+      const target = param && view.name !== 'server' && view.name !== 'alerts' ? sectionOf(root, param) : null;
+      if (target) {
+        target.scrollIntoView({ block: 'start' });
+        target.classList.add('landed');
+      } else if (view.onShow) view.onShow(root, param);
+      else root.focus({ preventScroll: true });
+    });
   };
 
   api.subscribe((event: ApiEvent) => {
@@ -184,7 +229,8 @@ ${o ? html` <span class="badge status s-${o.status}" data-role="overall">${o.sta
   window.addEventListener('hashchange', route);
   setInterval(() => refreshAges(), 30_000);
   drawHeader();
-  route();
+  // The header's status and the first view come from one overview: no flash of a wrong status.
+  void ctx.loadOverview().finally(route);
   document.documentElement.dataset.ready = 'true';
 }
 

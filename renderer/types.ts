@@ -10,6 +10,15 @@ export type {
   ApiResult,
   DiagnosticsView,
   EemsApiBridge,
+  EndpointCheckView,
+  IssueAction,
+  IssueGroup,
+  MitigationsChange,
+  OverviewCounts,
+  PanelRow,
+  PlanOffer,
+  ServerDetail,
+  ServerIssue,
   ExportFile,
   FeedVerificationView,
   HeartbeatView,
@@ -21,4 +30,4 @@ export type {
   SettingsUpdate,
   StepView,
 } from '../main/api/eems-api.js';
-export type { Alert, Diagnosis, OverallStatus, Severity, Verdict } from '../main/core/model.js';
+export type { AdminAuditEntry, Alert, Diagnosis, EemsEvent, EvidenceSource, LogEntry, OverallStatus, Severity, Verdict } from '../main/core/model.js';

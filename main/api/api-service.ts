@@ -21,6 +21,7 @@ import { knowledgeView, refuseKnowledgeWrite } from './knowledge-view.js';
 import type { KnowledgeInfo } from '../engine/knowledge-source.js';
 import { buildDiagnostics, buildHeartbeat, buildOverview } from './views.js';
 import { alertSummaries, sortAlertViews, toApiAlertView } from './alert-views.js';
+import { buildServerDetail } from './server-detail.js';
 
 /** Where settings are kept (conf in headless mode, electron-store in the app, a config file). */
 export interface SettingsPort {
@@ -237,6 +238,13 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
       return ok(update);
     },
     getKnowledge: async () => ok(knowledgeView(deps.knowledge, deps.knowledgeInfo ?? null, engine.snapshot().state?.servers ?? [], clock.now())),
+    async getServer({ server }) {
+      const snap = engine.snapshot();
+      const found = snap.servers.find((s) => s.name.toLowerCase() === server.toLowerCase());
+      if (!found) return fail('not-found', `${server} is not among the watched servers. Pick one in the Servers view, or add it under Settings.`);
+      const timeline = await listAlerts({ server: found.name, limit: 200 });
+      return ok(buildServerDetail({ snap, server: found, knowledge: deps.knowledge, mutes: await engine.journal.mutes(), now: clock.now(), history: engine.history(found.name), timeline }));
+    },
     async exportData({ what, format }) {
       if (what === 'servers') return ok(exportServers(await overview(), format));
       return ok(exportTimeline(await listAlerts({ limit: 5000 }), clock.now().toISOString(), format));

@@ -8,8 +8,9 @@
  */
 import { z } from 'zod';
 import type { FeedServerComparison } from '../core/feed/compare-feed.js';
-import type { Alert, Diagnosis, MitigationVerdict, OverallStatus, AdminAuditEntry } from '../core/model.js';
-import type { ActionStepKind } from '../core/ports.js';
+import type { Alert, Diagnosis, MitigationVerdict, OverallStatus, AdminAuditEntry, EemsEvent, LogEntry, Severity, Verdict } from '../core/model.js';
+import type { ActionStepKind, EndpointCheck } from '../core/ports.js';
+import type { BuildCurrency } from '../core/lifecycle/build-currency.js';
 import type { Settings } from '../engine/settings/settings-schema.js';
 import type { PlanEvidence } from '../core/mitigations/removal-plan.js';
 
@@ -50,6 +51,8 @@ export const API_METHODS = {
   planStartService: z.object({ server: serverName }).strict(),
   planUnblock: z.object({ server: serverName, ids: z.array(z.string().regex(/^[A-Za-z][A-Za-z0-9]*(\.\d+)*$/, 'a mitigation ID such as "M2" or "M2.1.0"')).min(1).max(20) }).strict(),
   planServerReenable: z.object({ server: serverName }).strict(),
+  /** Added 2026-12 (issue 13, points 5-6): one server's page (EEMS panel, timeline, raw records). */
+  getServer: z.object({ server: serverName }).strict(),
 } as const;
 
 export type ApiMethod = keyof typeof API_METHODS;
@@ -150,6 +153,120 @@ export interface ServerView {
    * them, so a row keeps its real verdict and says "acknowledged by you at ..." beside it.
    */
   alerts?: AlertSummary[];
+  /**
+   * Added 2026-12 (issue 13, point 5): what is wrong or worth knowing on this server, each with its
+   * next step; `attention` sums them up ('action': something to do). Problems sort first by these.
+   */
+  issues?: ServerIssue[];
+  attention?: 'action' | 'watch' | 'fine';
+  /** Added 2026-12 (issue 13, point 6): the last "endpoint reachable?" answer of the server itself, or null. */
+  endpoint?: EndpointCheckView | null;
+}
+
+/** The next step the UI offers for an issue: a one-click plan (an API plan method) or a link. */
+export interface IssueAction {
+  kind: 'plan' | 'link';
+  label: string;
+  /** For 'plan': the API method that makes the plan (planRemoval, planStartService, ...). */
+  method?: string;
+  input?: Record<string, string>;
+  /** For 'link': a hash of this UI (#server=EX01, #diagnostics=organization). */
+  href?: string;
+}
+
+/** One problem on a server; `key` is the same for the same problem on other servers (grouping). */
+export interface ServerIssue {
+  key: string;
+  level: 'action' | 'watch';
+  severity: Severity;
+  /** Words that read the same for every server in a group ("M2 can be removed"). */
+  title: string;
+  /** This server's particulars ("fix installed: 15.2.1748.48 ≥ 15.2.1748.48"), or null. */
+  detail: string | null;
+  action: IssueAction | null;
+  /** The alert behind it was acknowledged or snoozed: notifications are silenced, the problem stays. */
+  muted?: 'acknowledged' | 'snoozed' | null;
+}
+
+/** The same problem on several servers, for the overview's "needs attention" list. */
+export interface IssueGroup {
+  key: string;
+  level: 'action' | 'watch';
+  severity: Severity;
+  title: string;
+  servers: string[];
+}
+
+/** Counts for the top of the overview ("3 of 500 need action"). */
+export interface OverviewCounts {
+  servers: number;
+  needAction: number;
+  watch: number;
+  fine: number;
+  /** Mitigations per verdict over every server. */
+  verdicts: Partial<Record<Verdict, number>>;
+  /** Removable mitigations (stale-applied and orphan-artefact). */
+  removable: number;
+  /** Problems grouped across servers, worst first. */
+  groups: IssueGroup[];
+}
+
+/** An endpoint check as the UI shows it: the server's answer and its diagnosis (same codes as a 1008). */
+export interface EndpointCheckView extends EndpointCheck {
+  diagnosis?: Diagnosis | null;
+}
+
+/** One row of the per-server EEMS panel (HealthChecker's rows and wording where it has them). */
+export interface PanelRow {
+  key: string;
+  name: string;
+  value: string;
+  tone: 'good' | 'info' | 'warn' | 'bad' | 'unknown';
+  /** When the value is a time (ISO): the UI shows its age beside the value. */
+  time?: string | null;
+  detail: string | null;
+  /** An https link with more information, or null. */
+  link: string | null;
+}
+
+/** A one-click plan the server page offers (only methods the API has). */
+export interface PlanOffer {
+  method: string;
+  label: string;
+  input: Record<string, string>;
+  why: string;
+}
+
+/** A Search-AdminAuditLog entry about one Mitigations* parameter of this server. */
+export interface MitigationsChange {
+  time: string;
+  caller: string;
+  cmdlet: string;
+  object: string;
+  /** MitigationsApplied, MitigationsBlocked, MitigationsEnabled. */
+  parameter: string;
+  value: string;
+}
+
+/** What getServer resolves to: everything the per-server page shows. */
+export interface ServerDetail {
+  generatedAt: string;
+  server: ServerView;
+  panel: PanelRow[];
+  currency: BuildCurrency;
+  /** Newest first. */
+  mitigationsHistory: MitigationsChange[];
+  /** The recent records the engine read (in memory since EEMS Watch started, bounded). */
+  history: { since: string | null; logLines: LogEntry[]; events: EemsEvent[]; droppedLines: number; droppedEvents: number; lastCleanFetchAt: string | null };
+  /** Sentences of the log collector (rotation, truncation, unreadable folder). */
+  logNotes: string[];
+  /** Our own polling of the server: failures in a row and the next try. */
+  polling: { failures: number; retryAt: string | null; error: string | null };
+  plans: PlanOffer[];
+  /** This server's alerts and actions from the journal. */
+  timeline: AlertList;
+  /** Whether the API can ask the server itself (testEndpoint), and its last answer. */
+  endpoint: { canTest: boolean; last: EndpointCheckView | null };
 }
 
 /** An open alert as a server row shows it. */
@@ -174,6 +291,10 @@ export interface Overview {
   organization: { MitigationsEnabled: boolean | null };
   servers: ServerView[];
   openAlerts: number;
+  /** Added 2026-12 (issue 13, point 5): counts per attention and verdict, problems grouped. */
+  counts?: OverviewCounts;
+  /** Added 2026-12: the last audited change of the organisation's MitigationsEnabled, or null. */
+  orgLastChange?: AdminAuditEntry | null;
 }
 
 /** An alert from the journal with what the admin did about it. */
@@ -342,6 +463,7 @@ export interface ApiOutputs {
   getSettings: Settings;
   updateSettings: SettingsUpdate;
   exportData: ExportFile;
+  getServer: ServerDetail;
   getKnowledge: KnowledgeView;
   planStartService: PlanView;
   planUnblock: PlanView;

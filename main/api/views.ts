@@ -7,12 +7,9 @@ import { findMitigation, type KnowledgeBase } from '../core/mitigations/knowledg
 import type { AdminAuditEntry, Alert, OverallStatus, ServerState } from '../core/model.js';
 import type { EngineSnapshot, ServerSnapshot } from '../engine/engine-types.js';
 import type { BuildView, DiagnosticsView, FetchErrorView, MitigationView, Overview, ServerView } from './eems-api.js';
+import { attentionOf, overviewCounts, serverIssues, type Mutes } from './server-issues.js';
 
-/** Acknowledged alert ids and snooze ends (journal.mutes()). */
-export interface Mutes {
-  acked: ReadonlySet<string>;
-  snoozedUntil: ReadonlyMap<string, string>;
-}
+export type { Mutes };
 
 const RANK: Record<OverallStatus, number> = { ok: 0, unknown: 1, warning: 2, critical: 3 };
 
@@ -25,7 +22,7 @@ function buildView(state: ServerState | null, kb: KnowledgeBase): BuildView {
   return { short: name.short, label: name.label, version: formatBuild(sb.build), source: sb.source, note: [sb.note, nearest].filter(Boolean).join(' ') || null, exact: name.exact };
 }
 
-function fetchErrorView(s: ServerSnapshot): FetchErrorView | null {
+export function fetchErrorView(s: ServerSnapshot): FetchErrorView | null {
   const e = s.lastFetchError;
   return e ? { message: e.text, at: e.time, diagnosis: e.diagnosis, ongoing: s.fetchFailures > 0 } : null;
 }
@@ -49,7 +46,7 @@ function mitigationViews(s: ServerSnapshot, kb: KnowledgeBase): MitigationView[]
  * point 2): a row keeps its real status and the header counts every open alert, as the tray and
  * `poll --once` do. The row says "acknowledged" beside it (ServerView.alerts).
  */
-function serverStatus(s: ServerSnapshot, alerts: Alert[], _mutes: Mutes, _now: Date): { status: OverallStatus; text: string } {
+function serverStatus(s: ServerSnapshot, alerts: Alert[]): { status: OverallStatus; text: string } {
   const error = s.pollError ?? s.state?.Error ?? null;
   if (!s.state && !error) return { status: 'unknown', text: 'not read yet' };
   const open = alerts.filter((a) => a.server !== null && a.server.toLowerCase() === s.name.toLowerCase()); // acked or not: see the note above
@@ -60,32 +57,56 @@ function serverStatus(s: ServerSnapshot, alerts: Alert[], _mutes: Mutes, _now: D
   return { status: worst, text: texts.length > 0 ? texts.slice(0, 2).join('; ') + (texts.length > 2 ? ` (+${texts.length - 2})` : '') : 'fine' };
 }
 
+/** One server's row of the overview (also the head of its page). */
+export function buildServerView(snap: EngineSnapshot, s: ServerSnapshot, kb: KnowledgeBase, mutes: Mutes, now: Date): ServerView {
+  const org = snap.state?.organization.MitigationsEnabled ?? null;
+  const status = serverStatus(s, snap.openAlerts);
+  const fetchError = fetchErrorView(s);
+  const view: ServerView = {
+    name: s.name,
+    fqdn: s.state?.Fqdn ?? null,
+    build: buildView(s.state, kb),
+    mitigationsEnabled: s.state?.MitigationsEnabled ?? null,
+    effective: effective(org, s.state?.MitigationsEnabled),
+    service: s.state?.Service ?? null,
+    lastCycleAt: s.lastCycleAt,
+    collectedAt: s.collectedAt,
+    status: status.status,
+    statusText: status.text,
+    error: s.pollError ?? s.state?.Error ?? null,
+    lastFetchError: fetchError?.ongoing ? fetchError : null,
+    applied: s.state?.MitigationsApplied ?? [],
+    blocked: s.state?.MitigationsBlocked ?? [],
+    mitigations: mitigationViews(s, kb),
+  };
+  view.issues = serverIssues(view, s, snap.openAlerts, mutes, kb, now);
+  view.attention = attentionOf(view.issues);
+  return view;
+}
+
+/** The newest audited change of the organisation's MitigationsEnabled (who turned it off, and when). */
+function orgLastChange(snap: EngineSnapshot): AdminAuditEntry | null {
+  const entries = (snap.state?.organization.AuditEntries ?? []).filter((e) => Object.keys(e.Parameters ?? {}).some((k) => /^MitigationsEnabled$/i.test(k)));
+  return entries.sort((a, b) => b.RunDate.localeCompare(a.RunDate))[0] ?? null;
+}
+
 /** The Servers view of a snapshot. */
 export function buildOverview(snap: EngineSnapshot, kb: KnowledgeBase, mutes: Mutes, now: Date): Overview {
   const org = snap.state?.organization.MitigationsEnabled ?? null;
-  const servers = snap.servers.map((s): ServerView => {
-    const status = serverStatus(s, snap.openAlerts, mutes, now);
-    const fetchError = fetchErrorView(s);
-    return {
-      name: s.name,
-      fqdn: s.state?.Fqdn ?? null,
-      build: buildView(s.state, kb),
-      mitigationsEnabled: s.state?.MitigationsEnabled ?? null,
-      effective: effective(org, s.state?.MitigationsEnabled),
-      service: s.state?.Service ?? null,
-      lastCycleAt: s.lastCycleAt,
-      collectedAt: s.collectedAt,
-      status: status.status,
-      statusText: status.text,
-      error: s.pollError ?? s.state?.Error ?? null,
-      lastFetchError: fetchError?.ongoing ? fetchError : null,
-      applied: s.state?.MitigationsApplied ?? [],
-      blocked: s.state?.MitigationsBlocked ?? [],
-      mitigations: mitigationViews(s, kb),
-    };
-  });
+  const servers = snap.servers.map((s) => buildServerView(snap, s, kb, mutes, now));
   const openAlerts = snap.openAlerts.length;
-  return { generatedAt: now.toISOString(), collectedAt: snap.state?.collectedAt ?? null, lastPollAt: snap.lastPollAt, polling: snap.polling, status: snap.status, organization: { MitigationsEnabled: org }, servers, openAlerts };
+  return {
+    generatedAt: now.toISOString(),
+    collectedAt: snap.state?.collectedAt ?? null,
+    lastPollAt: snap.lastPollAt,
+    polling: snap.polling,
+    status: snap.status,
+    organization: { MitigationsEnabled: org },
+    servers,
+    openAlerts,
+    counts: overviewCounts(servers),
+    orgLastChange: orgLastChange(snap),
+  };
 }
 
 /** The heartbeat picture now lives in heartbeat-view.ts (the alerts area); re-exported for callers. */

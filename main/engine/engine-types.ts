@@ -9,6 +9,7 @@ import type { Clock, HostPort, NotifierPort } from '../core/ports.js';
 import type { Settings } from './settings/settings-schema.js';
 import type { Journal } from './journal.js';
 import type { Scheduler } from './scheduler.js';
+import type { ServerHistory } from './server-history.js';
 
 /** Where the engine writes what it does (a winston logger fits). */
 export interface EngineLogger {
@@ -111,6 +112,8 @@ export interface Engine {
   pollOnce(): Promise<PollResult>;
   pollNow(server?: string): Promise<void>;
   snapshot(): EngineSnapshot;
+  /** The recent log lines and events read from one server (server-history.ts; in memory, bounded). */
+  history(server: string): ServerHistory;
   /**
    * Take new settings without a restart: poll intervals, concurrency and call time-out (the
    * schedule is re-based at once), the alert rules' grace and threshold, notification policy and

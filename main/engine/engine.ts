@@ -21,6 +21,7 @@ import { evaluationRecords } from './evaluation-records.js';
 import { type Journal, type JournalRecord, createJournal } from './journal.js';
 import { type PollOutcome, createPoller } from './poller.js';
 import { realScheduler } from './scheduler.js';
+import { createServerHistory } from './server-history.js';
 import { type ServerFetch, fetchFailed, fetchServer } from './server-fetch.js';
 
 export type * from './engine-types.js';
@@ -46,6 +47,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const verdicts = new Map<string, MitigationVerdict[]>();
   const pollErrors = new Map<string, string | null>();
   const logNotes = new Map<string, string[]>();
+  const history = createServerHistory();
   let doc: EngineStateDocument = emptyEngineState();
   let mutes = { acked: new Set<string>(), snoozedUntil: new Map<string, string>() };
   let polling = false;
@@ -165,6 +167,7 @@ export function createEngine(deps: EngineDeps): Engine {
       if (v.events) next.bookmarks.events[name] = v.events.bookmark;
       if (v.log?.bookmark) next.bookmarks.logs[name] = v.log.bookmark;
       if (v.log) noteLog(name, v.log);
+      history.add(name, logEntries[name] ?? [], events[name] ?? [], now);
       pollErrors.set(name, current?.Error ?? v.eventsError);
       next.heartbeat[name] = updateHeartbeat(next.heartbeat[name], {
         entries: logEntries[name] ?? [],
@@ -307,6 +310,7 @@ export function createEngine(deps: EngineDeps): Engine {
       await poller.pollNow(server);
     },
     snapshot,
+    history: (server) => history.get(server),
     applySettings(next) {
       settings = next;
       poller.reconfigure({ stateMs: next.poll.stateMinutes * 60_000, eventsMs: next.poll.eventsMinutes * 60_000, concurrency: next.poll.concurrency, timeoutMs: pollTimeoutMs(next) });

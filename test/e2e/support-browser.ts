@@ -42,13 +42,24 @@ export async function launchBrowser(): Promise<Browser> {
   };
 }
 
-/** Save a screenshot of the page in light and dark under test-output/screenshots. */
+/** The window sizes every view is looked at in: a desktop and a small screen (issue 13, point 9). */
+export const SCREEN_SIZES = [
+  { width: 1280, height: 800 },
+  { width: 800, height: 600 },
+] as const;
+
+/** Save screenshots of the page at 1280x800 and 800x600, light and dark, under test-output/screenshots. */
 export async function screenshotBoth(page: Page, name: string): Promise<void> {
   const dir = join(testOutputDir, 'screenshots');
   await mkdir(dir, { recursive: true });
-  for (const scheme of ['light', 'dark'] as const) {
-    await page.emulateMedia({ colorScheme: scheme });
-    await page.screenshot({ path: join(dir, `${name}-${scheme}.png`), fullPage: false });
+  const before = page.viewportSize();
+  for (const size of SCREEN_SIZES) {
+    await page.setViewportSize(size);
+    for (const scheme of ['light', 'dark'] as const) {
+      await page.emulateMedia({ colorScheme: scheme });
+      await page.screenshot({ path: join(dir, `${name}-${size.width}x${size.height}-${scheme}.png`), fullPage: false });
+    }
   }
   await page.emulateMedia({ colorScheme: 'light' });
+  if (before) await page.setViewportSize(before);
 }

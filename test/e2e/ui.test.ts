@@ -13,7 +13,15 @@ import { fixture } from '../support/paths.js';
 let stack: LabStack;
 let browser: Browser;
 
-const row = (server: string, mitigation: string) => `.mit-row[data-server="${server}"][data-mitigation="${mitigation}"]`;
+/** A mitigation's verdict badge in its server's row of the overview. */
+const row = (server: string, mitigation: string) => `tr.srv[data-server="${server}"] .badge.verdict[data-mitigation="${mitigation}"]`;
+/** The Remove button of a mitigation on its server's page. */
+const removeButton = (mitigation: string) => `#view-server .page-actions button[data-plan="planRemoval"][data-mitigation="${mitigation}"]`;
+
+async function openServer(name: string): Promise<void> {
+  await browser.page.click(`tr.srv[data-server="${name}"] a.server-name`);
+  await browser.page.waitForSelector(`#view-server[aria-busy="false"]:not([hidden]) [data-section="eems"]`);
+}
 
 async function openView(name: string): Promise<void> {
   await browser.page.click(`nav a[data-view="${name}"]`);
@@ -36,20 +44,30 @@ test('the token URL becomes a token-less address and the Servers view shows the 
   const { page } = browser;
   assert.equal(new URL(page.url()).search, '');
   assert.equal(await page.locator(row('EX01', 'M2')).getAttribute('data-verdict'), 'orphan-artefact');
-  assert.equal(await page.locator(`${row('EX01', 'M2')} button[data-action="remove"]`).count(), 1);
-  // M2 below the fix on EX02 is still needed: no Remove button.
+  // M2 below the fix on EX02 is still needed: active, and no Remove on its page.
   assert.equal(await page.locator(row('EX02', 'M2.1.0')).getAttribute('data-verdict'), 'active');
-  assert.equal(await page.locator(`${row('EX02', 'M2.1.0')} button`).count(), 0);
-  assert.match(await page.locator('.server-row[data-server="EX01"]').innerText(), /2019 CU15 Jul26SU/);
-  assert.match(await page.locator(`${row('EX01', 'M2')}`).innerText(), /Protects against:[\s\S]*Users lose while on:/);
-  assert.match(await page.locator('.summary').innerText(), /MitigationsEnabled: DISABLED/);
+  assert.match(await page.locator('tr.srv[data-server="EX01"] .c-build').innerText(), /2019 CU15 Jul26SU/);
+  assert.match(await page.locator('[data-role="org-banner"]').innerText(), /Organization MitigationsEnabled is False/);
   await screenshotBoth(page, 'servers');
+  // Details on demand: what it protects and what users lose, under the row.
+  await page.click('tr.srv[data-server="EX01"] button[data-act="expand"]');
+  const details = page.locator('tr.detail[data-detail-for="EX01"] article.mitigation[data-mitigation="M2"]');
+  assert.match(await details.innerText(), /Protects against:[\s\S]*Users lose while it is applied:/);
+  await screenshotBoth(page, 'servers-details');
+  await openServer('EX02');
+  assert.equal(await page.locator(removeButton('M2.1.0')).count(), 0);
+  await page.goBack();
+  await page.waitForSelector(row('EX01', 'M2'));
+  await openServer('EX01');
+  assert.equal(await page.locator(removeButton('M2')).count(), 1);
+  await screenshotBoth(page, 'server-page');
 });
 
 test('Remove, confirm: the rule leaves the lab, the row turns clean, the journal has the audit record', async () => {
   const { page } = browser;
   assert.ok(labServer(stack, 'EX01').rewriteRules.some((r) => /M2\.1 OWA CSP/.test(r)), 'the demo starts with the rule on EX01');
-  await page.click(`${row('EX01', 'M2')} button[data-action="remove"]`);
+  await page.goto(`${stack.origin}/#server=EX01`);
+  await page.click(removeButton('M2'));
   await page.waitForSelector('#plan-dialog[open] ol.steps');
   assert.match(await page.locator('#plan-dialog').innerText(), /Remove-WebConfigurationProperty[\s\S]*EEMS M2\.1 OWA CSP - outbound/);
   await screenshotBoth(page, 'removal-plan');
@@ -61,7 +79,7 @@ test('Remove, confirm: the rule leaves the lab, the row turns clean, the journal
   await screenshotBoth(page, 'removal-done');
   await page.keyboard.press('Escape');
   await page.waitForSelector('#plan-dialog:not([open])', { state: 'attached' });
-  await page.waitForSelector(row('EX01', 'M2'), { state: 'detached' });
+  await page.waitForSelector(removeButton('M2'), { state: 'detached' });
 
   assert.equal(labServer(stack, 'EX01').rewriteRules.filter((r) => /M2\.1/.test(r)).length, 0);
   const actions = (await journalRecords(stack)).filter((r) => r.type === 'action') as { action: { server: string; status: string; steps?: unknown[] } }[];
@@ -73,9 +91,9 @@ test('Remove, confirm: the rule leaves the lab, the row turns clean, the journal
 test('a removal that fails halfway shows the failed step and how the server was left, and Resume finishes it', async () => {
   const { page } = browser;
   await setLabFault(stack.labDir, 'EX04', { kind: 'fail-run', atStep: 2 });
+  await page.goto(`${stack.origin}/#server=EX04`);
   await page.reload();
-  await page.waitForSelector(row('EX04', 'M2'));
-  await page.click(`${row('EX04', 'M2')} button[data-action="remove"]`);
+  await page.click(removeButton('M2'));
   await page.click('#plan-dialog button[data-act="ask"]');
   await page.click('#plan-dialog button[data-act="run"]');
   await page.waitForSelector('#plan-dialog [data-result="failed"]');
