@@ -47,7 +47,7 @@ export function createEngine(deps: EngineDeps): Engine {
   const verdicts = new Map<string, MitigationVerdict[]>();
   const pollErrors = new Map<string, string | null>();
   const logNotes = new Map<string, string[]>();
-  const history = createServerHistory();
+  const serverHistory = createServerHistory();
   let doc: EngineStateDocument = emptyEngineState();
   let mutes = { acked: new Set<string>(), snoozedUntil: new Map<string, string>() };
   let polling = false;
@@ -167,7 +167,7 @@ export function createEngine(deps: EngineDeps): Engine {
       if (v.events) next.bookmarks.events[name] = v.events.bookmark;
       if (v.log?.bookmark) next.bookmarks.logs[name] = v.log.bookmark;
       if (v.log) noteLog(name, v.log);
-      history.add(name, logEntries[name] ?? [], events[name] ?? [], now);
+      serverHistory.add(name, logEntries[name] ?? [], events[name] ?? [], now);
       pollErrors.set(name, current?.Error ?? v.eventsError);
       next.heartbeat[name] = updateHeartbeat(next.heartbeat[name], {
         entries: logEntries[name] ?? [],
@@ -310,7 +310,7 @@ export function createEngine(deps: EngineDeps): Engine {
       await poller.pollNow(server);
     },
     snapshot,
-    history: (server) => history.get(server),
+    history: (server) => serverHistory.get(server),
     applySettings(next) {
       settings = next;
       poller.reconfigure({ stateMs: next.poll.stateMinutes * 60_000, eventsMs: next.poll.eventsMinutes * 60_000, concurrency: next.poll.concurrency, timeoutMs: pollTimeoutMs(next) });
