@@ -17,7 +17,7 @@ import { createPlanRunner } from './plan-runner.js';
 import { recheckPlan } from './plan-recheck.js';
 import { planServerReenable, planStartService, planUnblock } from '../core/mitigations/server-plans.js';
 import type { ServerState } from '../core/model.js';
-import { knowledgeView, refuseKnowledgeWrite } from './knowledge-view.js';
+import { knowledgeView } from './knowledge-view.js';
 import type { KnowledgeInfo } from '../engine/knowledge-source.js';
 import { buildDiagnostics, buildHeartbeat, buildOverview } from './views.js';
 import { alertSummaries, sortAlertViews, toApiAlertView } from './alert-views.js';
@@ -227,8 +227,6 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
     getSettings: async () => ok(deps.settings.get()),
     async updateSettings({ settings }) {
       const before = deps.settings.get();
-      const knowledgeWrite = refuseKnowledgeWrite(before, settings);
-      if (knowledgeWrite) return fail('forbidden', knowledgeWrite);
       const result = deps.settings.update(settings);
       if (!result.ok) return fail('bad-request', `The settings were not saved: ${result.error}.`);
       // Saved first, then applied: a crash in between still starts with the new settings.

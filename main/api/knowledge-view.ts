@@ -7,7 +7,6 @@ import { knowledgeBehind } from '../core/mitigations/knowledge-age.js';
 import type { KnowledgeBase } from '../core/mitigations/knowledge-base.js';
 import type { ServerState } from '../core/model.js';
 import type { KnowledgeInfo } from '../engine/knowledge-source.js';
-import type { Settings } from '../engine/settings/settings-schema.js';
 import type { KnowledgeView } from './eems-api.js';
 
 /** The view of the knowledge in force; `info` null: the built-in knowledge, loaded at start. */
@@ -16,14 +15,3 @@ export function knowledgeView(kb: KnowledgeBase, info: KnowledgeInfo | null, ser
   return { ...shown, warning: knowledgeBehind(servers, kb) };
 }
 
-const KNOWLEDGE_FIELDS = ['knowledgeUrl', 'knowledgeOverrideFile'] as const;
-
-/** The refusal when an update through the API would change the knowledge source, or null. */
-export function refuseKnowledgeWrite(current: Settings, update: Record<string, unknown>): string | null {
-  for (const field of KNOWLEDGE_FIELDS) {
-    if (!Object.hasOwn(update, field)) continue;
-    if (JSON.stringify(update[field] ?? null) === JSON.stringify(current[field] ?? null)) continue;
-    return `${field} can only be set in the settings file on disk (then restart EEMS Watch), not from the app or the API: it decides which facts EEMS Watch judges mitigations by.`;
-  }
-  return null;
-}

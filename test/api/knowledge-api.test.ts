@@ -25,8 +25,8 @@ test('the knowledge source cannot be changed through the API (only in the settin
   for (const settings of [{ knowledgeUrl: 'https://attacker.example/kb.json' }, { knowledgeOverrideFile: '/tmp/evil.json' }]) {
     const r = await api.call('updateSettings', { settings });
     assert.equal(r.ok, false);
-    assert.equal(!r.ok && r.error.code, 'forbidden');
-    assert.match(!r.ok ? r.error.message : '', /only be set in the settings file on disk/);
+    assert.equal(!r.ok && r.error.code, 'bad-request');
+    assert.match(!r.ok ? r.error.message : '', /Knowledge-base (update URL|override file) cannot be changed from the Settings view, because .*; change it in the settings file /);
   }
   const current = await api.call('getSettings', {});
   assert.ok(current.ok);

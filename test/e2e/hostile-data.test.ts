@@ -51,7 +51,7 @@ before(async () => {
     void d.dismiss();
   });
   await browser.page.goto(stack.url);
-  await browser.page.waitForSelector('.mit-row[data-server="EX01"][data-mitigation="M2"]');
+  await browser.page.waitForSelector('tr.srv[data-server="EX01"] .badge.verdict[data-mitigation="M2"]');
 });
 after(async () => {
   await browser?.close();
@@ -61,7 +61,8 @@ after(async () => {
 test('a hostile rewrite rule name is shown as text in the removal plan, and nothing runs', async () => {
   const { page } = browser;
   await assertNothingRan();
-  await page.click('.mit-row[data-server="EX01"][data-mitigation="M2"] button[data-action="remove"]');
+  await page.goto(`${stack.origin}/#server=EX01`);
+  await page.click('#view-server .page-actions button[data-plan="planRemoval"][data-mitigation="M2"]');
   await page.waitForSelector('#plan-dialog[open] ol.steps');
   const text = await page.locator('#plan-dialog').innerText();
   assert.ok(text.includes(`'${RULE}'`), 'the step names the rule literally');

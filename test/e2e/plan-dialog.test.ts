@@ -12,7 +12,10 @@ import { launchBrowser, type Browser } from './support-browser.js';
 
 let stack: LabStack;
 let browser: Browser;
-const row = (server: string, mitigation: string) => `.mit-row[data-server="${server}"][data-mitigation="${mitigation}"]`;
+/** A mitigation's verdict badge in its server's row of the overview. */
+const row = (server: string, mitigation: string) => `tr.srv[data-server="${server}"] .badge.verdict[data-mitigation="${mitigation}"]`;
+/** The Remove button of a mitigation on its server's page. */
+const removeButton = (mitigation: string) => `#view-server .page-actions button[data-plan="planRemoval"][data-mitigation="${mitigation}"]`;
 
 before(async () => {
   stack = await startLabStack({ hours: 2 });
@@ -28,7 +31,8 @@ after(async () => {
 
 test('a removal plan shows its evidence and where each step runs, copies the exact .ps1, and runs verified', async () => {
   const { page } = browser;
-  await page.click(`${row('EX03', 'M2.1.0')} button[data-action="remove"]`);
+  await page.goto(`${stack.origin}/#server=EX03`);
+  await page.click(removeButton('M2.1.0'));
   await page.waitForSelector('#plan-dialog[open] [data-role="evidence"]');
   const dialog = page.locator('#plan-dialog');
   assert.equal(await dialog.locator('[data-role="fixed-in"]').innerText(), '15.2.2562.43');

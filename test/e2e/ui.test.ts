@@ -195,13 +195,14 @@ test('heartbeat grids and settings (a bad value is refused with the field named)
   await stack.running.engine.pollNow();
   await openView('heartbeat');
   assert.equal(await page.locator('figure.heartbeat[data-server="EX01"] .hb-cell').count(), 7 * 24);
-  assert.equal(await page.locator('figure.heartbeat[data-server="EX01"] .hb-missed').count(), 0);
+  assert.equal(await page.locator('figure.heartbeat[data-server="EX01"] :is(.hb-failed, .hb-stopped, .hb-silent, .hb-crashed)').count(), 0);
   assert.ok(Number(await page.locator('figure.heartbeat[data-server="EX02"]').getAttribute('data-missed')) >= 2, 'EX02 (service stopped) misses cycles');
-  assert.ok((await page.locator('figure.heartbeat[data-server="EX02"] .hb-missed').count()) >= 2);
+  assert.ok((await page.locator('figure.heartbeat[data-server="EX02"] .hb-stopped').count()) >= 2);
   // Exact cells: the hour before the stop held a cycle, the first hour with the service stopped held none.
   assert.match((await page.locator(cell('EX02', stoppedAt - 3_600_000)).getAttribute('class')) ?? '', /\bhb-ok\b/);
-  assert.match((await page.locator(cell('EX02', stoppedAt)).getAttribute('class')) ?? '', /\bhb-missed\b/);
-  assert.match(await page.locator(cell('EX02', stoppedAt)).getAttribute('title') ?? '', /MISSED/);
+  assert.match((await page.locator(cell('EX02', stoppedAt)).getAttribute('class')) ?? '', /\bhb-stopped\b/);
+  assert.match(await page.locator(cell('EX02', stoppedAt)).getAttribute('title') ?? '', /service stopped/);
+  assert.equal(await page.locator(cell('EX02', stoppedAt)).innerText(), 'S', 'a letter, not colour alone');
   assert.match((await page.locator(cell('EX01', stoppedAt)).getAttribute('class')) ?? '', /\bhb-ok\b/, 'EX01 kept fetching that hour');
   await screenshotBoth(page, 'heartbeat');
   await openView('settings');

@@ -31,6 +31,7 @@ export const LOCKED_FIELDS: LockedField[] = [
   { field: 'connection.labDir', label: 'Lab folder', reason: 'it names a folder whose files EEMS Watch reads and writes' },
   { field: 'servers[].logFolder', label: 'Log folder of a server', reason: 'it names a folder or share that EEMS Watch opens (Windows sends your credentials to a UNC share)' },
   { field: 'knowledgeOverrideFile', label: 'Knowledge-base override file', reason: 'it names a file that changes what EEMS Watch advises' },
+  { field: 'knowledgeUrl', label: 'Knowledge-base update URL', reason: 'it names a server whose file changes what EEMS Watch advises' },
   { field: 'proxy', label: 'Proxy', reason: 'it names a server that all feed checks go through' },
 ];
 
@@ -40,6 +41,7 @@ function lockedValues(s: Settings): Map<string, string> {
     ['connection.powershellPath', s.connection.powershellPath],
     ['connection.labDir', s.connection.labDir ?? ''],
     ['knowledgeOverrideFile', s.knowledgeOverrideFile ?? ''],
+    ['knowledgeUrl', s.knowledgeUrl ?? ''],
     ['proxy', s.proxy ?? ''],
   ]);
   for (const server of s.servers) values.set(`servers[${server.name.toLowerCase()}].logFolder`, server.logFolder ?? '');
