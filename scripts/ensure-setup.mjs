@@ -2,6 +2,8 @@
 // packages the tests need (when run as root on Debian) and the npm dependencies.
 import { spawnSync } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
+import { homedir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 const root = fileURLToPath(new URL('..', import.meta.url));
@@ -34,8 +36,33 @@ export function missingSystemPackages() {
   return wanted.filter((pkg) => spawnSync('dpkg-query', ['-W', '-f=${Status}', pkg], { encoding: 'utf8' }).stdout?.includes('install ok installed') !== true);
 }
 
-/** Install what is missing: Debian packages (root only) and node_modules. */
-export function ensureSetup({ systemPackages = true } = {}) {
+/** The PowerShell the tests run the bundled scripts with (PWSH, else the .NET global tool's). */
+export const pwshPath = process.env.PWSH ?? join(homedir(), '.dotnet', 'tools', 'pwsh');
+/** The version named on purpose: without it the tool takes 7.7.0, which fails on this SDK. */
+const PWSH_VERSION = '7.6.10';
+
+/**
+ * PowerShell 7 for the tests that run the real scripts and PowerShell's own parser: installed as
+ * a .NET global tool where the .NET SDK is present; otherwise one line saying how, and a failure
+ * (never a silent skip).
+ */
+export function ensurePwsh() {
+  if (existsSync(pwshPath)) return;
+  if (!has('dotnet')) {
+    console.error(`PowerShell 7 is missing and so is the .NET SDK: install the .NET SDK, then run: dotnet tool install --global PowerShell --version ${PWSH_VERSION} (or set PWSH to a pwsh 7.6 binary).`);
+    process.exit(1);
+  }
+  console.log(`Installing PowerShell ${PWSH_VERSION} (dotnet tool install --global PowerShell)...`);
+  run('dotnet', ['tool', 'install', '--global', 'PowerShell', '--version', PWSH_VERSION]);
+  if (!existsSync(pwshPath)) {
+    console.error(`PowerShell ${PWSH_VERSION} was installed but ${pwshPath} is not there: set PWSH to the pwsh binary.`);
+    process.exit(1);
+  }
+}
+
+/** Install what is missing: Debian packages (root only), node_modules and PowerShell 7. */
+export function ensureSetup({ systemPackages = true, pwsh = false } = {}) {
+  if (pwsh) ensurePwsh();
   if (systemPackages) {
     const missing = missingSystemPackages();
     if (missing.length > 0) {

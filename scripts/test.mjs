@@ -4,7 +4,7 @@
 import { rmSync } from 'node:fs';
 import { ensureSetup, run, electronOfflineEnv } from './ensure-setup.mjs';
 
-ensureSetup();
+ensureSetup({ pwsh: true });
 rmSync(new URL('../dist', import.meta.url), { recursive: true, force: true });
 run('npx', ['tsc', '-b']);
 run('npx', ['eslint', '.']);
