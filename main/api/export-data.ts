@@ -2,6 +2,7 @@
  * Exports of the Servers view and of the timeline as CSV (RFC 4180 quoting) and JSON. CSV cells
  * that a spreadsheet would run as a formula (=, +, -, @, a leading tab or CR; a plain number is
  * left alone) are prefixed with an apostrophe: log and event text comes from servers, not from us.
+ * Cells holding ';' are quoted, for spreadsheets that split on ';' (locales with a decimal comma).
  */
 import type { AlertList, ExportFile, Overview } from './eems-api.js';
 
@@ -11,8 +12,10 @@ export function csvCell(value: unknown): string {
   // OWASP CSV injection: any cell starting with = + - @ TAB or CR (after leading blanks, which some
   // spreadsheets skip) is defused, except a plain number ("-1.5"), which no spreadsheet runs.
   // "-2+3+cmd|..." starts like a number but is a formula: only the whole text decides.
-  if (/^\s*[=+\-@\t\r]/.test(text) && !/^[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+  // A leading control character (NUL, ESC, LF...) is defused too (issue 14.10).
+  if ((/^\s*[=+\-@\t\r]/.test(text) || /^[\u0000-\u001F\u007F]/.test(text)) && !/^[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/.test(text)) text = `'${text}`;
+  // ';' is quoted as well: spreadsheets in locales with a decimal comma split CSV on ';'.
+  return /[",;\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
 }
 
 /** CSV text with CRLF line ends (what Excel and RFC 4180 expect). */

@@ -15,6 +15,22 @@ export const processIo: CliIo = {
   stderr: (text) => process.stderr.write(text),
 };
 
+/**
+ * Control characters other than newline and tab, C0 and C1 (ESC, CSI, OSC...): text from servers
+ * and files must not drive the admin's terminal ("ESC ] 52" writes the clipboard, issue 14.8).
+ */
+const TERMINAL_CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
+
+/** The text with terminal control characters removed (newlines and tabs kept). */
+export function stripTerminalControls(text: string): string {
+  return text.replace(TERMINAL_CONTROLS, '');
+}
+
+/** The same output with every write made terminal-safe: what main() hands each command. */
+export function terminalSafe(io: CliIo): CliIo {
+  return { stdout: (text) => io.stdout(stripTerminalControls(text)), stderr: (text) => io.stderr(stripTerminalControls(text)) };
+}
+
 /** A bad argument or unreadable input: printed as one line, exit 2. */
 export class UsageError extends Error {
   constructor(
@@ -41,7 +57,9 @@ export function parseCommandArgs<T extends NonNullable<ParseArgsConfig['options'
 
 /** Print one JSON document on stdout. */
 export function writeJson(io: CliIo, value: unknown): void {
-  io.stdout(`${JSON.stringify(value, null, 2)}\n`);
+  // JSON.stringify escapes C0 controls but leaves DEL and C1 raw: escape them too, so the
+  // document keeps every character and still cannot drive a terminal.
+  io.stdout(`${JSON.stringify(value, null, 2).replace(/[\u007F-\u009F]/g, (c) => `\\u${c.charCodeAt(0).toString(16).padStart(4, '0')}`)}\n`);
 }
 
 /** A command of the eems-watch CLI. */

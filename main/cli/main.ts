@@ -2,7 +2,7 @@
  * The eems-watch entry point: dispatches to one command module, turns every failure into one
  * line on stderr and a non-zero exit (contracts.md: no stack trace for bad input).
  */
-import { type CliIo, type Command, UsageError, processIo } from './cli-io.js';
+import { type CliIo, type Command, UsageError, processIo, terminalSafe } from './cli-io.js';
 
 type CommandLoader = () => Promise<Command>;
 
@@ -32,7 +32,8 @@ function helpText(): string {
 }
 
 /** Run the CLI with these arguments; resolves to the exit code. */
-export async function main(argv: string[], io: CliIo = processIo): Promise<number> {
+export async function main(argv: string[], rawIo: CliIo = processIo): Promise<number> {
+  const io = terminalSafe(rawIo);
   const [name, ...rest] = argv;
   if (name === undefined || name === '--help' || name === '-h' || name === 'help') {
     io.stdout(helpText());

@@ -43,7 +43,7 @@ test('cells a spreadsheet would run as a formula are defused, numbers are left a
   assert.equal(csvCell('-1.5'), '-1.5');
   assert.equal(csvCell('-cmd'), "'-cmd");
   assert.equal(csvCell(null), '');
-  assert.equal(csvCell(['M2', 'M1']), 'M2; M1');
+  assert.equal(csvCell(['M2', 'M1']), '"M2; M1"');
 });
 
 test('a formula that starts like a negative number, or after blanks, is defused too', () => {
@@ -56,4 +56,13 @@ test('a formula that starts like a negative number, or after blanks, is defused 
   assert.equal(csvCell('\t=1+1'), "'\t=1+1");
   const row = readCsv(toCsv(['caller'], [['-2+3+cmd|x']]))[1];
   assert.deepEqual(row, ["'-2+3+cmd|x"]);
+});
+
+test('cells with ";" are quoted for spreadsheets that split on it, and a leading control character is defused', () => {
+  assert.equal(csvCell('M2.1.0;M1.1.0'), '"M2.1.0;M1.1.0"');
+  assert.equal(csvCell('\u0000=cmd'), "'\u0000=cmd");
+  assert.equal(csvCell('\u001b]52;c;x'), `"'\u001b]52;c;x"`);
+  assert.equal(csvCell('\n=1+1'), `"'\n=1+1"`);
+  const text = toCsv(['a', 'b'], [['x;y', 'plain']]);
+  assert.deepEqual(readCsv(text), [['a', 'b'], ['x;y', 'plain']]);
 });

@@ -77,3 +77,23 @@ test('no file, a missing file or a folder: one line on stderr, exit 2', async ()
   }
   assert.match((await run(['/nonexistent/x.LOG'])).stderr, /cannot read \/nonexistent\/x\.LOG: no such file/);
 });
+
+test('terminal control sequences in a log line never reach the terminal; --json keeps them escaped', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'eems-parse-log-'));
+  try {
+    // OSC 52 writes the clipboard, CSI 2J clears the screen, U+009B is the 8-bit CSI.
+    const hostile = 'Proxy said \u001b]52;c;cm0gLXJmIH4=\u0007 then \u001b[2J and \u009b31m';
+    const file = join(dir, 'MitigationService20260601-1.LOG');
+    await writeFile(file, `2026-06-01T09:00:02.031Z,EX01,FetchMitigation,S:LogLevel=Error;S:Message=${hostile}\r\n`);
+    const human = await run([file]);
+    assert.equal(human.code, 0);
+    assert.match(human.stdout, /Proxy said \]52;c;cm0gLXJmIH4= then \[2J and 31m/, 'the text is shown, without its control characters');
+    assert.doesNotMatch(human.stdout, /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
+    const json = await run([file, '--json']);
+    assert.doesNotMatch(json.stdout, /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
+    const doc = JSON.parse(json.stdout) as { entries: { message: string }[] };
+    assert.equal(doc.entries[0]?.message, hostile, 'the JSON document keeps every character, escaped');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
