@@ -13,6 +13,7 @@ export function csvCell(value: unknown): string {
   // spreadsheets skip) is defused, except a plain number ("-1.5"), which no spreadsheet runs.
   // "-2+3+cmd|..." starts like a number but is a formula: only the whole text decides.
   // A leading control character (NUL, ESC, LF...) is defused too (issue 14.10).
+  // eslint-disable-next-line no-control-regex -- control characters are what this matches
   if ((/^\s*[=+\-@\t\r]/.test(text) || /^[\u0000-\u001F\u007F]/.test(text)) && !/^[-+]?\d+(?:\.\d+)?(?:[eE][-+]?\d+)?$/.test(text)) text = `'${text}`;
   // ';' is quoted as well: spreadsheets in locales with a decimal comma split CSV on ';'.
   return /[",;\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;

@@ -19,6 +19,7 @@ export const processIo: CliIo = {
  * Control characters other than newline and tab, C0 and C1 (ESC, CSI, OSC...): text from servers
  * and files must not drive the admin's terminal ("ESC ] 52" writes the clipboard, issue 14.8).
  */
+// eslint-disable-next-line no-control-regex -- control characters are what this matches
 const TERMINAL_CONTROLS = /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/g;
 
 /** The text with terminal control characters removed (newlines and tabs kept). */

@@ -88,8 +88,10 @@ test('terminal control sequences in a log line never reach the terminal; --json 
     const human = await run([file]);
     assert.equal(human.code, 0);
     assert.match(human.stdout, /Proxy said \]52;c;cm0gLXJmIH4= then \[2J and 31m/, 'the text is shown, without its control characters');
+    // eslint-disable-next-line no-control-regex -- control characters are what this matches
     assert.doesNotMatch(human.stdout, /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
     const json = await run([file, '--json']);
+    // eslint-disable-next-line no-control-regex -- control characters are what this matches
     assert.doesNotMatch(json.stdout, /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
     const doc = JSON.parse(json.stdout) as { entries: { message: string }[] };
     assert.equal(doc.entries[0]?.message, hostile, 'the JSON document keeps every character, escaped');

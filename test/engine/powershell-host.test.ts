@@ -1,6 +1,7 @@
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { appendFileSync, copyFileSync, existsSync, readdirSync, readFileSync } from 'node:fs';
+import { createHash } from 'node:crypto';
 import { join } from 'node:path';
 import { parseStepArgs, stepArgsSchemas } from '../../main/core/mitigations/action-steps.js';
 import { defaultKnowledgeBase } from '../../main/core/mitigations/knowledge-base.js';
@@ -10,7 +11,7 @@ import { planOrgReenable, planRemoval } from '../../main/core/mitigations/remova
 import { judgeServer } from '../../main/core/mitigations/staleness.js';
 import { settingsSchema, type Settings } from '../../main/engine/settings/settings-schema.js';
 import { createPowerShellHost, HostCallError, powershellArgs, type PowerShellHostOptions } from '../../main/engine/hosts/powershell-host.js';
-import { resolveScriptsDir, SCRIPT_NAMES } from '../../main/engine/hosts/scripts-dir.js';
+import { BUNDLED_SCRIPT_HASHES, checkScripts, resolveScriptsDir, SCRIPT_NAMES } from '../../main/engine/hosts/scripts-dir.js';
 import { fixture } from '../support/paths.js';
 import {
   assertHangTreeGone, ensureStandInExecutable, makeTempDir, receivedCalls, removeDir, standIn,
@@ -390,5 +391,26 @@ describe('PowerShell host: logLocation', () => {
     assert.equal(h.logLocation('EX01')?.folder, '\\\\ex01.contoso.com\\c$\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\MitigationService');
     assert.equal(h.logLocation('EX09')?.folder, '\\\\EX09\\c$\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\MitigationService');
     assert.equal(h.logLocation('EX01;calc'), null);
+  });
+});
+
+describe('PowerShell host: the bundled scripts are the ones shipped (issue 14.10)', () => {
+  it('the compiled hash list matches every bundled script (run npm run hash-scripts after a change)', () => {
+    const real = resolveScriptsDir();
+    const onDisk = readdirSync(real).filter((f) => f.endsWith('.ps1')).sort();
+    assert.deepEqual(Object.keys(BUNDLED_SCRIPT_HASHES).sort(), onDisk);
+    for (const name of onDisk) assert.equal(BUNDLED_SCRIPT_HASHES[name], createHash('sha256').update(readFileSync(join(real, name))).digest('hex'), name);
+    assert.equal(checkScripts(real), null);
+  });
+
+  it('a script changed after installation is never run: every call refuses with the file named', async () => {
+    const dir = scriptsDir({ 'collect-state.ps1': { mode: 'state', stateFile: stateFixture } });
+    const unchanged = await host(dir, { scriptHashes: BUNDLED_SCRIPT_HASHES }).collect({ servers: ['EX01'] });
+    assert.equal(unchanged.servers[0]?.Error, null, 'unchanged copies run');
+    const before = receivedCalls(dir).length;
+    appendFileSync(join(dir, 'run-step.ps1'), '\nStart-Process calc.exe\n');
+    const doc = await host(dir, { scriptHashes: BUNDLED_SCRIPT_HASHES }).collect({ servers: ['EX01'] });
+    assert.match(doc.servers[0]?.Error ?? '', /not the ones this version of EEMS Watch shipped \(run-step\.ps1\), so nothing was run on any server\. Reinstall EEMS Watch/);
+    assert.equal(receivedCalls(dir).length, before, 'no PowerShell process was started');
   });
 });

@@ -15,7 +15,7 @@ import type { ActionStep, Clock, CollectRequest, HostCallOptions, HostPort, LogL
 import { parseStateDocument } from '../../core/parsers/state-document.js';
 import type { Settings } from '../settings/settings-schema.js';
 import { runProcess, type ProcessFailureKind } from './process-runner.js';
-import { resolveScriptsDir, SCRIPT_NAMES } from './scripts-dir.js';
+import { BUNDLED_SCRIPT_HASHES, checkScripts, resolveScriptsDir, SCRIPT_NAMES } from './scripts-dir.js';
 import { readEnvelope, readEvents, readStepResult } from './host-output.js';
 import { createEndpointCheck } from './endpoint-check.js';
 import {
@@ -27,6 +27,11 @@ export interface PowerShellHostOptions {
   settings: Settings;
   /** Folder of the bundled .ps1 files; default: found with resolveScriptsDir(). */
   scriptsDir?: string;
+  /**
+   * The hash list the scripts are checked against at start (default: the bundled list when the
+   * bundled folder is used; none for a folder a test passes in, unless it passes a list too).
+   */
+  scriptHashes?: Readonly<Record<string, string>> | null;
   /** Time-out per call; default connection.callTimeoutSeconds. */
   timeoutMs?: number;
   /** Cap on stdout and on stderr of one call; default 16 MB. */
@@ -87,6 +92,9 @@ const LABELS: Record<ScriptKind, string> = {
 export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
   const { settings } = options;
   const scriptsDir = options.scriptsDir ?? resolveScriptsDir();
+  const hashes = options.scriptHashes !== undefined ? options.scriptHashes : options.scriptsDir === undefined ? BUNDLED_SCRIPT_HASHES : null;
+  // Checked once, at start: a script changed after installation is never run (issue 14.10).
+  const scriptsProblem = hashes ? checkScripts(scriptsDir, hashes) : null;
   const clock = options.clock ?? { now: () => new Date() };
   const mode: ScriptRequest['mode'] = settings.connection.mode === 'remote' ? 'remote' : 'local';
 
@@ -100,6 +108,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
 
   const call = async (kind: ScriptKind, request: ScriptRequest, signal?: AbortSignal): Promise<CallOutcome> => {
     const scriptPath = join(scriptsDir, SCRIPT_NAMES[kind]);
+    if (scriptsProblem) return { ok: false, kind: 'missing-script', error: scriptsProblem };
     if (!existsSync(scriptPath)) {
       return { ok: false, kind: 'missing-script', error: `The bundled script ${scriptPath} is missing, so nothing was run. Reinstall EEMS Watch.` };
     }
