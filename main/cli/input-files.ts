@@ -8,6 +8,17 @@ import type { StateDocument } from '../core/model.js';
 import { JsonFileError, readJsonFile as readEngineJsonFile } from '../engine/json-file.js';
 import { parseStateDocument } from '../core/parsers/state-document.js';
 
+/**
+ * A binary file: NUL never occurs in a decoded text file (a UTF-16 export is decoded first), and
+ * many undecodable bytes (U+FFFD) mean it was not text in the first place.
+ */
+export function looksBinary(text: string): boolean {
+  if (text.includes('\u0000')) return true;
+  const head = text.slice(0, 64 * 1024);
+  const replaced = head.length - head.replaceAll('\uFFFD', '').length;
+  return replaced > 8 && replaced * 10 > head.length;
+}
+
 /** Read a JSON file; a failure is one line naming the file (exit 2). */
 export async function readJsonFile(path: string, what: string): Promise<unknown> {
   try {

@@ -261,7 +261,7 @@ test('contract: bad arguments and unreadable input are one line on stderr, never
       [['diagnose', '--file', notEvents, '--json'], /no event record/],
       [['parse-log'], /at least one log file/],
       [['parse-log', '--bogus', empty], /Unknown option/],
-      [['parse-log', folder, '--json'], /is a folder/],
+      [['parse-log', folder, '--json'], /holds no \.log files/],
       [['parse-log', missing, '--json'], /no such file/],
       [['stale'], /--state FILE is required/],
       [['stale', '--state'], /argument missing/],

@@ -1,6 +1,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { runCli } from '../support/cli.js';
@@ -67,8 +67,8 @@ test('a large log read as a stream: CRLF chunks, every cycle counted', async () 
   }
 });
 
-test('no file, a missing file or a folder: one line on stderr, exit 2', async () => {
-  for (const args of [[], ['/nonexistent/eems/MitigationService.LOG'], [fixture('parsers')]]) {
+test('no file or a missing file: one line on stderr, exit 2', async () => {
+  for (const args of [[], ['/nonexistent/eems/MitigationService.LOG']]) {
     const { code, stdout, stderr } = await run(args);
     assert.equal(code, 2, args.join(' '));
     assert.equal(stdout, '');
@@ -95,6 +95,40 @@ test('terminal control sequences in a log line never reach the terminal; --json 
     assert.doesNotMatch(json.stdout, /[\u0000-\u0008\u000B-\u001F\u007F-\u009F]/);
     const doc = JSON.parse(json.stdout) as { entries: { message: string }[] };
     assert.equal(doc.entries[0]?.message, hostile, 'the JSON document keeps every character, escaped');
+  } finally {
+    await rm(dir, { recursive: true, force: true });
+  }
+});
+
+test('an empty or binary file is refused like diagnose refuses it, and the MitigationService folder is read whole', async () => {
+  const dir = await mkdtemp(join(tmpdir(), 'eems-parse-log-'));
+  try {
+    await writeFile(join(dir, 'empty.log'), '');
+    const empty = await run([join(dir, 'empty.log')]);
+    assert.equal(empty.code, 2);
+    assert.match(empty.stderr, /empty\.log is empty: nothing to read\. Give a Mitigation Service log/);
+    // A PNG header and 4 KB of bytes of every value: what a wrong file picked in a dialog looks like.
+    const bytes = Buffer.from(Array.from({ length: 4096 }, (_, i) => (i * 37 + (i >> 8)) % 256));
+    await writeFile(join(dir, 'image.bin'), Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), bytes]));
+    const binary = await run([join(dir, 'image.bin')]);
+    assert.equal(binary.code, 2);
+    assert.match(binary.stderr, /image\.bin is not a text file/);
+
+    const folder = join(dir, 'MitigationService');
+    await mkdir(folder);
+    const line = (h: number) => `2026-06-01T${String(h).padStart(2, '0')}:00:02.031Z,EX01,FetchMitigation,S:LogLevel=Information;S:Message=Fetching mitigations from https://officeclient.microsoft.com/getexchangemitigations`;
+    await writeFile(join(folder, 'Mitigation-Service_20260601-1.log'), [0, 1, 2].map(line).join('\r\n') + '\r\n');
+    await writeFile(join(folder, 'Mitigation-Service_20260601-2.LOG'), [3, 4].map(line).join('\r\n') + '\r\n');
+    await writeFile(join(folder, 'notes.txt'), 'not a log');
+    const whole = await run([folder, '--json']);
+    assert.equal(whole.code, 0, whole.stderr);
+    const doc = JSON.parse(whole.stdout) as { days: { date: string; cycles: number }[] };
+    assert.deepEqual(doc.days.map((d) => [d.date, d.cycles]), [['2026-06-01', 5]]);
+    await mkdir(join(dir, 'elsewhere'));
+    await writeFile(join(dir, 'elsewhere', 'notes.txt'), 'not a log');
+    const none = await run([join(dir, 'elsewhere')]);
+    assert.equal(none.code, 2);
+    assert.match(none.stderr, /holds no \.log files\. Give the MitigationService log folder/);
   } finally {
     await rm(dir, { recursive: true, force: true });
   }

@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
 import { type ContextFor, diagnose, diagnoseEvents, diagnoseLogEntries } from '../../core/diagnosis/diagnosis.js';
-import { readKnowledge, readStateFile } from '../input-files.js';
+import { looksBinary, readKnowledge, readStateFile } from '../input-files.js';
 import { parseMitigationLog } from '../../core/parsers/mitigation-log.js';
 import { parseEventExport } from '../../core/parsers/events.js';
 import type { Diagnosis } from '../../core/model.js';
@@ -39,17 +39,6 @@ function decodeFile(bytes: Buffer): string {
   }
   const text = bytes.toString('utf8');
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
-}
-
-/**
- * A binary file: NUL never occurs in a decoded text file (a UTF-16 export is decoded first), and
- * many undecodable bytes (U+FFFD) mean it was not text in the first place.
- */
-function looksBinary(text: string): boolean {
-  if (text.includes('\u0000')) return true;
-  const head = text.slice(0, 64 * 1024);
-  const replaced = head.length - head.replaceAll('\uFFFD', '').length;
-  return replaced > 8 && replaced * 10 > head.length;
 }
 
 /** What a file holds, by content: an event export, a Mitigation Service log, or one message. */

@@ -3,6 +3,8 @@
  * memory: see engine/log-file-reader) and report entries, hourly cycles per UTC day and the lines
  * that could not be read (contracts.md, parse-log).
  */
+import { open, readdir, stat } from 'node:fs/promises';
+import { join } from 'node:path';
 import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
 import type { LogEntry } from '../../core/model.js';
 import { type CycleCounter, createCycleCounter, type DayCycles } from '../../core/log-cycles.js';
@@ -10,15 +12,55 @@ import type { SkippedLine } from '../../core/parsers/mitigation-log.js';
 import { type EntrySelection, type LogFileResult, readMitigationLogFile } from '../../engine/log-file-reader.js';
 
 const USAGE = [
-  'Usage: eems-watch parse-log FILE... [--json]',
+  'Usage: eems-watch parse-log FILE|FOLDER... [--json]',
   '',
-  'Reads Mitigation Service log files (V15\\Logging\\MitigationService\\*.LOG) and prints, per UTC day,',
+  'Reads Mitigation Service log files (V15\\Logging\\MitigationService\\*.log, or that folder) and prints, per UTC day,',
   'the hourly fetch cycles and the hours without one, then every warning and error line.',
   '  --json   one JSON document: { entries, days, skipped }',
 ].join('\n');
 
 /** An entry as printed: the LogEntry plus the file it came from. */
 type PrintedEntry = LogEntry & { file: string };
+
+/**
+ * A file that is not a log at all: a tenth of its first 64 KB is NUL or undecodable. (A log cut
+ * short by a crash may hold a run of NUL bytes, so one NUL is not enough to refuse it.)
+ */
+function mostlyNotText(head: string): boolean {
+  // eslint-disable-next-line no-control-regex -- NUL is what this counts
+  const odd = head.length - head.replace(/[\u0000\uFFFD]/g, '').length;
+  return odd > 8 && odd * 10 > head.length;
+}
+
+/**
+ * The log files to read: a folder (the MitigationService log folder) gives its *.log files in
+ * name order; an empty or binary file is refused like diagnose refuses it, naming the file.
+ */
+async function logFilesOf(paths: string[]): Promise<string[]> {
+  const files: string[] = [];
+  for (const path of paths) {
+    const info = await stat(path).catch((error: unknown) => {
+      throw new UsageError(`cannot read ${path}: ${describeError(error)}. Check the path and that you may read it.`);
+    });
+    if (info.isDirectory()) {
+      const logs = (await readdir(path)).filter((name) => /\.log$/i.test(name)).sort().map((name) => join(path, name));
+      if (logs.length === 0) throw new UsageError(`${path} holds no .log files. Give the MitigationService log folder (V15\\Logging\\MitigationService) or its files.`);
+      files.push(...logs);
+      continue;
+    }
+    if (info.size === 0) throw new UsageError(`${path} is empty: nothing to read. Give a Mitigation Service log (V15\\Logging\\MitigationService\\*.log).`);
+    const handle = await open(path, 'r');
+    try {
+      const head = Buffer.alloc(Math.min(info.size, 64 * 1024));
+      await handle.read(head, 0, head.length, 0);
+      if (mostlyNotText(head.toString('utf8'))) throw new UsageError(`${path} is not a text file. Give a Mitigation Service log (V15\\Logging\\MitigationService\\*.log).`);
+    } finally {
+      await handle.close();
+    }
+    files.push(path);
+  }
+  return files;
+}
 
 /**
  * Read one file the way parse-log does (the log-parsing benchmark measures this very call): every
@@ -44,13 +86,14 @@ export const command: Command = {
   usage: USAGE,
   async run(args: string[], io: CliIo): Promise<number> {
     const { values, positionals } = parseCommandArgs(args, { json: { type: 'boolean' } }, true);
-    if (positionals.length === 0) throw new UsageError('give at least one log file: eems-watch parse-log FILE... [--json]');
+    if (positionals.length === 0) throw new UsageError('give at least one log file or the log folder: eems-watch parse-log FILE|FOLDER... [--json]');
+    const files = await logFilesOf(positionals);
     const json = values.json === true;
     const counter = createCycleCounter();
     const entries: PrintedEntry[] = [];
     const skippedLines: (SkippedLine & { file: string })[] = [];
     let skipped = 0;
-    for (const file of positionals) {
+    for (const file of files) {
       // Human output shows only warnings and errors: keep nothing else in memory for it.
       const result = await readLogForParseLog(file, json ? 'all' : 'problems', counter, (batch) => {
         for (const entry of batch) entries.push({ ...entry, file });
@@ -63,7 +106,7 @@ export const command: Command = {
       writeJson(io, { entries, days, skipped, skippedLines });
       return 0;
     }
-    io.stdout(formatHuman(days, entries, skipped, skippedLines, positionals.length));
+    io.stdout(formatHuman(days, entries, skipped, skippedLines, files.length));
     return 0;
   },
 };
