@@ -72,19 +72,24 @@ export async function executeStep(writer: LabWriter, state: LabStateDocument, st
   }
 }
 
-/** Like run-step.ps1: add the IDs to the list found now, so a block someone added meanwhile stays. */
-function blockMitigations(server: ServerState, args: StepArgs<'block-mitigation'>, time: number): StepResult {
-  const missing = [...new Set(args.mitigationsBlocked)].filter((id) => !server.MitigationsBlocked.some((b) => same(b, id)));
-  if (missing.length === 0) return done(false, `${server.Name} already blocks ${args.mitigation} (${server.MitigationsBlocked.join(', ')}).`);
-  const list = [...server.MitigationsBlocked, ...missing];
+/** Set-ExchangeServer -MitigationsBlocked: the value replaces the list, with its audit entry. */
+export function setMitigationsBlocked(server: ServerState, list: string[], by: string, time: number): void {
   server.MitigationsBlocked = list;
   server.AuditEntries = [...(server.AuditEntries ?? []), {
-    Caller: DEFAULT_CALLER,
+    Caller: by,
     CmdletName: 'Set-ExchangeServer',
     ObjectModified: server.Name,
     Parameters: { MitigationsBlocked: list.join(',') },
     RunDate: new Date(time).toISOString(),
   }].slice(-50);
+}
+
+/** Like run-step.ps1: add the IDs to the list found now, so a block someone added meanwhile stays. */
+function blockMitigations(server: ServerState, args: StepArgs<'block-mitigation'>, time: number): StepResult {
+  const missing = [...new Set(args.mitigationsBlocked)].filter((id) => !server.MitigationsBlocked.some((b) => same(b, id)));
+  if (missing.length === 0) return done(false, `${server.Name} already blocks ${args.mitigation} (${server.MitigationsBlocked.join(', ')}).`);
+  const list = [...server.MitigationsBlocked, ...missing];
+  setMitigationsBlocked(server, list, DEFAULT_CALLER, time);
   return done(true, `${server.Name}: MitigationsBlocked is now ${list.join(', ')}.`);
 }
 
@@ -92,14 +97,7 @@ function blockMitigations(server: ServerState, args: StepArgs<'block-mitigation'
 function unblockMitigations(server: ServerState, args: StepArgs<'unblock-mitigation'>, time: number): StepResult {
   const list = server.MitigationsBlocked.filter((b) => !args.remove.some((id) => same(b, id)));
   if (list.length === server.MitigationsBlocked.length) return done(false, `${server.Name} does not block ${args.remove.join(', ')}; nothing to take off.`);
-  server.MitigationsBlocked = list;
-  server.AuditEntries = [...(server.AuditEntries ?? []), {
-    Caller: DEFAULT_CALLER,
-    CmdletName: 'Set-ExchangeServer',
-    ObjectModified: server.Name,
-    Parameters: { MitigationsBlocked: list.join(',') },
-    RunDate: new Date(time).toISOString(),
-  }].slice(-50);
+  setMitigationsBlocked(server, list, DEFAULT_CALLER, time);
   return done(true, `${server.Name}: MitigationsBlocked is now ${list.join(', ') || '(empty)'}.`);
 }
 

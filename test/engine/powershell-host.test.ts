@@ -66,14 +66,15 @@ describe('the bundled scripts', () => {
     for (const name of Object.values(SCRIPT_NAMES)) assert.ok(existsSync(join(dir, name)), `${name} is bundled`);
     for (const name of Object.values(SCRIPT_NAMES)) {
       const text = readFileSync(join(dir, name), 'utf8');
-      assert.match(text, /NOT RUN HERE/, `${name} says it was not run here`);
+      assert.match(text, /RUN HERE under PowerShell 7\.6\.10[\s\S]*NOT RUN by the tests\s+# on Windows PowerShell 5\.1/, `${name} says where it was run and where not`);
       assert.doesNotMatch(text, /Invoke-Expression|\biex\b/i, `${name} never evaluates text as code`);
     }
   });
 
   it('run-step.ps1 reads exactly the argument keys of the step contract (main/core/action-steps.ts)', () => {
     const text = readFileSync(join(resolveScriptsDir(), SCRIPT_NAMES.run), 'utf8');
-    const read = new Set([...text.matchAll(/(?:\.args|\$a)\.([A-Za-z]+)/g)].map((m) => m[1]!));
+    const read = new Set([...text.matchAll(/Get-EemsField \$(?:a|Step\.args) '([A-Za-z]+)'/g)].map((m) => m[1]!));
+    assert.doesNotMatch(text, /(?:\.args|\$a)\.[A-Za-z]/, 'args are read through Get-EemsField (strict mode: an absent key is $null, not an error)');
     const contract = new Set(Object.values(stepArgsSchemas).flatMap((schema) => Object.keys(schema.shape)));
     assert.deepEqual([...read].filter((key) => !contract.has(key)), [], 'no key outside the contract');
     assert.deepEqual([...contract].filter((key) => !read.has(key)), [], 'every key of the contract is read');

@@ -84,7 +84,8 @@ export function readEvents(result: unknown, sinceRecordId: number): { ok: true; 
     .filter((e) => e.recordId > sinceRecordId)
     .map((e) => {
       const event: EemsEvent = { recordId: e.recordId, eventId: e.eventId, level: e.level, time: new Date(e.time).toISOString(), machine: e.machine, provider: e.provider, message: e.message };
-      if (e.data) event.data = e.data;
+      // An event without insertion strings says nothing more through an empty list: left out, as the lab does.
+      if (e.data && e.data.length > 0) event.data = e.data;
       return event;
     })
     .sort((a, b) => a.recordId - b.recordId);

@@ -1,8 +1,9 @@
 # collect-state.ps1: the EEMS state of the requested Exchange servers, as the state file of
 # contracts.md ("The state file"), printed as one JSON envelope.
 #
-# NOT RUN HERE: the machines EEMS Watch is built on have no PowerShell. This script is reviewed by
-# reading; the TypeScript host (powershell-host.ts) is tested against a stand-in program.
+# RUN HERE under PowerShell 7.6.10 with Set-StrictMode -Version Latest, against a simulated Exchange
+# built from real Export-Clixml captures (test/engine/host-conformance.test.ts). NOT RUN by the tests
+# on Windows PowerShell 5.1 with a real Exchange: only parsed for 5.1 syntax there.
 #
 # Started by EEMS Watch as
 #   powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File collect-state.ps1
@@ -16,7 +17,7 @@
 
 # Runs ON each Exchange server (Invoke-Command). Data comes in only through the parameters.
 $onServer = {
-    param([string[]]$AppPools, [string[]]$Services, [string[]]$Locations, [string[]]$RulePrefixes)
+    param([string[]]$AppPools, [string[]]$Services, [string[]]$Locations)
     $ErrorActionPreference = 'Stop'
     $out = @{ ExSetupVersion = $null; Service = $null; AppPools = @(); Services = @(); RewriteRules = @() }
 
@@ -59,12 +60,27 @@ $onServer = {
         @{ Path = 'system.webServer/rewrite/outboundRules/rule'; Direction = 'outbound' },
         @{ Path = 'system.webServer/rewrite/outboundRules/preConditions/preCondition'; Direction = 'precondition' }
     )
+    # Every rule is reported, with what it does (eems-domain.md K7): a mitigation applied by EOMT or
+    # by hand is recognised by its behaviour where its name differs; deciding which rules are
+    # mitigation artefacts is the host's job, not this script's.
+    function Get-EemsAttribute($Node, [string]$Name) {
+        if ($null -eq $Node -or -not $Node.HasAttribute($Name)) { return $null }
+        return [string]$Node.GetAttribute($Name)
+    }
     function Find-EemsRules($Node, [string]$Location, [string]$ConfigFile) {
         foreach ($section in $sections) {
             foreach ($rule in @($Node.SelectNodes($section.Path))) {
-                $ruleName = [string]$rule.GetAttribute('name')
-                if (@($RulePrefixes | Where-Object { $ruleName.StartsWith($_) }).Count -gt 0) {
-                    @{ Name = $ruleName; Direction = $section.Direction; Location = $Location; ConfigFile = $ConfigFile }
+                $match = $rule.SelectSingleNode('match')
+                $action = $rule.SelectSingleNode('action')
+                $conditionPath = if ($section.Direction -eq 'precondition') { 'add' } else { 'conditions/add' }
+                $conditions = @(foreach ($c in @($rule.SelectNodes($conditionPath))) { @{ Input = [string]$c.GetAttribute('input'); Pattern = [string]$c.GetAttribute('pattern') } })
+                @{
+                    Name = [string]$rule.GetAttribute('name'); Direction = $section.Direction; Location = $Location; ConfigFile = $ConfigFile
+                    Enabled = ((Get-EemsAttribute $rule 'enabled') -ne 'false')
+                    PreCondition = (Get-EemsAttribute $rule 'preCondition')
+                    Match = $(if ($match) { @{ ServerVariable = (Get-EemsAttribute $match 'serverVariable'); Url = (Get-EemsAttribute $match 'url'); Pattern = (Get-EemsAttribute $match 'pattern') } } else { $null })
+                    Conditions = $conditions
+                    Action = $(if ($action) { @{ Type = [string]$action.GetAttribute('type'); Value = (Get-EemsAttribute $action 'value') } } else { $null })
                 }
             }
         }
@@ -91,11 +107,24 @@ $onServer = {
     return $out
 }
 
+# A rule as it came back over remoting, rebuilt from known fields only (strings, or null).
+function ConvertTo-EemsRewriteRule($Rule) {
+    $text = { param($v) if ($null -eq $v) { $null } else { [string]$v } }
+    $out = [ordered]@{ Name = [string]$Rule.Name; Direction = [string]$Rule.Direction; Location = [string]$Rule.Location; ConfigFile = [string]$Rule.ConfigFile }
+    $out.Enabled = [bool]$Rule.Enabled
+    $out.PreCondition = & $text $Rule.PreCondition
+    $out.Match = if ($Rule.Match) { [ordered]@{ ServerVariable = & $text $Rule.Match.ServerVariable; Url = & $text $Rule.Match.Url; Pattern = & $text $Rule.Match.Pattern } } else { $null }
+    $out.Conditions = @(foreach ($c in @($Rule.Conditions)) { if ($c) { [ordered]@{ Input = [string]$c.Input; Pattern = [string]$c.Pattern } } })
+    $out.Action = if ($Rule.Action) { [ordered]@{ Type = [string]$Rule.Action.Type; Value = & $text $Rule.Action.Value } } else { $null }
+    return $out
+}
+
 function Get-EemsAuditEntries([int]$Days) {
     $list = New-Object System.Collections.ArrayList
     if ($Days -le 0) { return , $list }
     try {
-        $entries = Search-AdminAuditLog -Cmdlets 'Set-OrganizationConfig', 'Set-ExchangeServer' -Parameters 'MitigationsEnabled', 'MitigationsBlocked' -StartDate (Get-Date).AddDays(-$Days) -EndDate (Get-Date) -ErrorAction Stop
+        # MitigationsApplied: the entries EEMS itself writes when it applies a mitigation (K10).
+        $entries = Search-AdminAuditLog -Cmdlets 'Set-OrganizationConfig', 'Set-ExchangeServer' -Parameters 'MitigationsEnabled', 'MitigationsBlocked', 'MitigationsApplied' -StartDate (Get-Date).AddDays(-$Days) -EndDate (Get-Date) -ErrorAction Stop
         foreach ($entry in @($entries)) {
             if (-not $entry) { continue }
             $parameters = @{}
@@ -134,12 +163,12 @@ function Get-EemsServerState([string]$Name, $Options, $Audit) {
     try {
         $arguments = @(
             (ConvertTo-EemsStringList $Options.appPools), (ConvertTo-EemsStringList $Options.services),
-            (ConvertTo-EemsStringList $Options.rewriteLocations), [string[]]@('EEMS ')
+            (ConvertTo-EemsStringList $Options.rewriteLocations)
         )
         $remote = Invoke-EemsOnServer $state.Fqdn $onServer $arguments
         $state.ExSetupVersion = if ($remote.ExSetupVersion) { [string]$remote.ExSetupVersion } else { $null }
         $state.Service = if ($remote.Service) { [ordered]@{ Status = [string]$remote.Service.Status; StartType = [string]$remote.Service.StartType } } else { $null }
-        $state.RewriteRules = @(foreach ($r in @($remote.RewriteRules)) { if ($r) { [ordered]@{ Name = [string]$r.Name; Direction = [string]$r.Direction; Location = [string]$r.Location; ConfigFile = [string]$r.ConfigFile } } })
+        $state.RewriteRules = @(foreach ($r in @($remote.RewriteRules)) { if ($r) { ConvertTo-EemsRewriteRule $r } })
         $state.AppPools = @(foreach ($p in @($remote.AppPools)) { if ($p) { [ordered]@{ Name = [string]$p.Name; State = [string]$p.State } } })
         $state.Services = @(foreach ($s in @($remote.Services)) { if ($s) { [ordered]@{ Name = [string]$s.Name; Status = [string]$s.Status; StartType = [string]$s.StartType } } })
     } catch {
@@ -158,7 +187,10 @@ try {
     foreach ($name in @($request.servers)) { [void]$servers.Add((Get-EemsServerState ([string]$name) $request.options $audit)) }
     $result = [ordered]@{
         collectedAt  = Format-EemsUtcTime (Get-Date)
-        organization = @{ MitigationsEnabled = $(if ($null -eq $org.MitigationsEnabled) { $null } else { [bool]$org.MitigationsEnabled }) }
+        organization = [ordered]@{
+            MitigationsEnabled = $(if ($null -eq $org.MitigationsEnabled) { $null } else { [bool]$org.MitigationsEnabled })
+            AuditEntries       = @($audit | Where-Object { $_.CmdletName -eq 'Set-OrganizationConfig' })
+        }
         servers      = $servers
     }
     Write-EemsEnvelope @{ ok = $true; result = $result }

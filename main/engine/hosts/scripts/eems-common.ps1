@@ -1,7 +1,8 @@
 # eems-common.ps1: helpers dot-sourced by the three EEMS Watch scripts (not run on its own).
 #
-# NOT RUN HERE: the machines EEMS Watch is built and tested on have no PowerShell. This file is
-# reviewed by reading; the TypeScript host is tested against a stand-in program instead.
+# RUN HERE under PowerShell 7.6.10 with Set-StrictMode -Version Latest, against a simulated Exchange
+# built from real Export-Clixml captures (test/engine/host-conformance.test.ts). NOT RUN by the tests
+# on Windows PowerShell 5.1 with a real Exchange: only parsed for 5.1 syntax there.
 #
 # Rules every script follows: the request arrives as JSON on stdin and is only ever read as data
 # (no Invoke-Expression, no command text built from it); one JSON envelope goes to stdout:
@@ -37,6 +38,18 @@ $script:EemsExchangeCommands = @('Get-ExchangeServer', 'Set-ExchangeServer', 'Ge
 $script:ServerNamePattern = '^[A-Za-z0-9][A-Za-z0-9._-]{0,62}$'
 $script:ComputerNamePattern = '^[A-Za-z0-9][A-Za-z0-9.-]{0,252}$'
 $script:MitigationIdPattern = '^[A-Za-z][A-Za-z0-9._-]{0,31}$'
+
+# A field of the request, or $null when it is absent: under Set-StrictMode reading a property the
+# JSON did not have is an error, and step args differ per kind.
+function Get-EemsField($Object, [string]$Name) {
+    if ($null -eq $Object) { return $null }
+    # A hashtable that came back over remoting carries PSComputerName as a note property, and strict
+    # mode then resolves a missing key as a missing property: ask the dictionary itself.
+    if ($Object -is [System.Collections.IDictionary]) { if ($Object.Contains($Name)) { return $Object[$Name] } else { return $null } }
+    $property = $Object.PSObject.Properties[$Name]
+    if ($property) { return $property.Value }
+    return $null
+}
 
 function Read-EemsRequest {
     $text = [Console]::In.ReadToEnd()

@@ -1,8 +1,9 @@
 # read-events.ps1: the mitigation service's Application log records of one server (and the 4999
 # crash reports of MSExchange Common) with a RecordId above the bookmark, oldest first.
 #
-# NOT RUN HERE: the machines EEMS Watch is built on have no PowerShell. This script is reviewed by
-# reading; the TypeScript host (powershell-host.ts) is tested against a stand-in program.
+# RUN HERE under PowerShell 7.6.10 with Set-StrictMode -Version Latest, against a simulated Exchange
+# built from real Export-Clixml captures (test/engine/host-conformance.test.ts). NOT RUN by the tests
+# on Windows PowerShell 5.1 with a real Exchange: only parsed for 5.1 syntax there.
 #
 # Started by EEMS Watch as
 #   powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File read-events.ps1

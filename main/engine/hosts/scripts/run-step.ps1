@@ -1,8 +1,9 @@
 # run-step.ps1: one step of a removal or re-enable plan. Every step is idempotent: run twice, the
 # second run finds nothing to do and says so (changed = false).
 #
-# NOT RUN HERE: the machines EEMS Watch is built on have no PowerShell. This script is reviewed by
-# reading; the TypeScript host (powershell-host.ts) is tested against a stand-in program.
+# RUN HERE under PowerShell 7.6.10 with Set-StrictMode -Version Latest, against a simulated Exchange
+# built from real Export-Clixml captures (test/engine/host-conformance.test.ts). NOT RUN by the tests
+# on Windows PowerShell 5.1 with a real Exchange: only parsed for 5.1 syntax there.
 #
 # Started by EEMS Watch as
 #   powershell.exe -NoProfile -NonInteractive -ExecutionPolicy Bypass -File run-step.ps1
@@ -103,27 +104,27 @@ $onServer = {
 function Invoke-EemsExchangeStep($Step) {
     $kind = [string]$Step.kind
     if ($kind -eq 'verify' -and -not $Step.server) {
-        $expected = $Step.args.orgMitigationsEnabled
+        $expected = (Get-EemsField $Step.args 'orgMitigationsEnabled')
         if (-not ($expected -is [bool])) { throw 'args.orgMitigationsEnabled must be true or false.' }
         $actual = (Get-OrganizationConfig -ErrorAction Stop).MitigationsEnabled
         if ($actual -ne $expected) { return @{ ok = $false; changed = $false; message = "The organisation's MitigationsEnabled is $actual, not $expected. Run the plan again." } }
         return @{ ok = $true; changed = $false; message = "The organisation's MitigationsEnabled is $actual, as expected." }
     }
     if ($kind -eq 'set-org-mitigations-enabled') {
-        if (-not ($Step.args.enabled -is [bool])) { throw 'args.enabled must be true or false.' }
-        if ((Get-OrganizationConfig -ErrorAction Stop).MitigationsEnabled -eq $Step.args.enabled) { return @{ ok = $true; changed = $false; message = "The organisation's MitigationsEnabled is already $($Step.args.enabled)." } }
-        Set-OrganizationConfig -MitigationsEnabled $Step.args.enabled -ErrorAction Stop
-        return @{ ok = $true; changed = $true; message = "Set the organisation's MitigationsEnabled to $($Step.args.enabled)." }
+        if (-not ((Get-EemsField $Step.args 'enabled') -is [bool])) { throw 'args.enabled must be true or false.' }
+        if ((Get-OrganizationConfig -ErrorAction Stop).MitigationsEnabled -eq (Get-EemsField $Step.args 'enabled')) { return @{ ok = $true; changed = $false; message = "The organisation's MitigationsEnabled is already $((Get-EemsField $Step.args 'enabled'))." } }
+        Set-OrganizationConfig -MitigationsEnabled (Get-EemsField $Step.args 'enabled') -ErrorAction Stop
+        return @{ ok = $true; changed = $true; message = "Set the organisation's MitigationsEnabled to $((Get-EemsField $Step.args 'enabled'))." }
     }
     $name = Assert-EemsName ([string]$Step.server) $script:ServerNamePattern 'server name'
     $server = Get-ExchangeServer -Identity $name -ErrorAction Stop
     switch ($kind) {
         'block-mitigation' {
             $current = ConvertTo-EemsStringList $server.MitigationsBlocked
-            $wanted = ConvertTo-EemsStringList $Step.args.mitigationsBlocked
+            $wanted = ConvertTo-EemsStringList (Get-EemsField $Step.args 'mitigationsBlocked')
             foreach ($id in $wanted) { $null = Assert-EemsName $id $script:MitigationIdPattern 'mitigation ID' }
             $missing = @($wanted | Where-Object { $current -notcontains $_ })
-            if ($missing.Count -eq 0) { return @{ ok = $true; changed = $false; message = "$name already blocks $([string]$Step.args.mitigation) ($($current -join ', '))." } }
+            if ($missing.Count -eq 0) { return @{ ok = $true; changed = $false; message = "$name already blocks $([string](Get-EemsField $Step.args 'mitigation')) ($($current -join ', '))." } }
             # The value replaces the list: keep what is blocked already, so a block added since the
             # plan was made is not lost.
             $list = [string[]]@(@($current) + @($missing))
@@ -132,7 +133,7 @@ function Invoke-EemsExchangeStep($Step) {
         }
         'unblock-mitigation' {
             $current = ConvertTo-EemsStringList $server.MitigationsBlocked
-            $remove = ConvertTo-EemsStringList $Step.args.remove
+            $remove = ConvertTo-EemsStringList (Get-EemsField $Step.args 'remove')
             foreach ($id in $remove) { $null = Assert-EemsName $id $script:MitigationIdPattern 'mitigation ID' }
             # The value replaces the list: write back what is blocked now, without these IDs.
             $list = [string[]]@($current | Where-Object { $remove -notcontains $_ })
@@ -141,26 +142,26 @@ function Invoke-EemsExchangeStep($Step) {
             return @{ ok = $true; changed = $true; message = "$name now blocks $(if ($list.Count -gt 0) { $list -join ', ' } else { 'nothing' })." }
         }
         'set-server-mitigations-enabled' {
-            if (-not ($Step.args.enabled -is [bool])) { throw 'args.enabled must be true or false.' }
-            if ($server.MitigationsEnabled -eq $Step.args.enabled) { return @{ ok = $true; changed = $false; message = "MitigationsEnabled of $name is already $($Step.args.enabled)." } }
-            Set-ExchangeServer -Identity $name -MitigationsEnabled $Step.args.enabled -ErrorAction Stop
-            return @{ ok = $true; changed = $true; message = "Set MitigationsEnabled of $name to $($Step.args.enabled)." }
+            if (-not ((Get-EemsField $Step.args 'enabled') -is [bool])) { throw 'args.enabled must be true or false.' }
+            if ($server.MitigationsEnabled -eq (Get-EemsField $Step.args 'enabled')) { return @{ ok = $true; changed = $false; message = "MitigationsEnabled of $name is already $((Get-EemsField $Step.args 'enabled'))." } }
+            Set-ExchangeServer -Identity $name -MitigationsEnabled (Get-EemsField $Step.args 'enabled') -ErrorAction Stop
+            return @{ ok = $true; changed = $true; message = "Set MitigationsEnabled of $name to $((Get-EemsField $Step.args 'enabled'))." }
         }
         'verify' {
             $applied = ConvertTo-EemsStringList $server.MitigationsApplied
             $blocked = ConvertTo-EemsStringList $server.MitigationsBlocked
-            $expect = ConvertTo-EemsStringList $Step.args.expectBlocked
+            $expect = ConvertTo-EemsStringList (Get-EemsField $Step.args 'expectBlocked')
             $notBlocked = @($expect | Where-Object { $blocked -notcontains $_ })
             if ($notBlocked.Count -gt 0) { return @{ ok = $false; changed = $false; message = "$name does not block $($notBlocked -join ', ') (MitigationsBlocked: $($blocked -join ', ')). Run the plan again." } }
             # The contract allows the organisation's value on a server's verify step too: checked when given.
-            if ($null -ne $Step.args.orgMitigationsEnabled) {
-                if (-not ($Step.args.orgMitigationsEnabled -is [bool])) { throw 'args.orgMitigationsEnabled must be true or false.' }
+            if ($null -ne (Get-EemsField $Step.args 'orgMitigationsEnabled')) {
+                if (-not ((Get-EemsField $Step.args 'orgMitigationsEnabled') -is [bool])) { throw 'args.orgMitigationsEnabled must be true or false.' }
                 $org = (Get-OrganizationConfig -ErrorAction Stop).MitigationsEnabled
-                if ($org -ne $Step.args.orgMitigationsEnabled) { return @{ ok = $false; changed = $false; message = "The organisation's MitigationsEnabled is $org, not $($Step.args.orgMitigationsEnabled). Run the plan again." } }
+                if ($org -ne (Get-EemsField $Step.args 'orgMitigationsEnabled')) { return @{ ok = $false; changed = $false; message = "The organisation's MitigationsEnabled is $org, not $((Get-EemsField $Step.args 'orgMitigationsEnabled')). Run the plan again." } }
             }
             # args.absentRules: each remove-rewrite-rule step already re-read its file after the
             # removal; the next collection checks the rules again (verifyRemoval), so they are only named here.
-            $rules = ConvertTo-EemsStringList $Step.args.absentRules
+            $rules = ConvertTo-EemsStringList (Get-EemsField $Step.args 'absentRules')
             $tail = if ($rules.Count -gt 0) { " The next collection checks that $($rules -join ', ') is gone." } else { '' }
             return @{ ok = $true; changed = $false; message = "$name MitigationsApplied: $($applied -join ', '); MitigationsBlocked: $($blocked -join ', ').$tail" }
         }
@@ -176,17 +177,26 @@ try {
     $kind = [string]$step.kind
     if (@('backup-config', 'remove-rewrite-rule', 'start-app-pool', 'start-service') -contains $kind) {
         $a = $step.args
-        if ($kind -eq 'start-app-pool' -or $kind -eq 'start-service') { $null = Assert-EemsName ([string]$a.name) $PoolOrServicePattern 'name' }
-        if ($kind -eq 'backup-config' -or $kind -eq 'remove-rewrite-rule') { $null = Assert-EemsName ([string]$a.location) $LocationPattern 'IIS location' }
-        if ($kind -eq 'remove-rewrite-rule' -and @('inbound', 'outbound', 'precondition') -notcontains [string]$a.direction) { throw 'args.direction must be inbound, outbound or precondition.' }
-        if (@('backup-config', 'remove-rewrite-rule') -contains $kind -and @('web.config', 'applicationHost.config') -notcontains [string]$a.configFile) { throw 'args.configFile must be web.config or applicationHost.config.' }
-        if ($kind -eq 'start-service' -and $a.startType -and @('Automatic', 'Manual') -notcontains [string]$a.startType) { throw 'args.startType must be Automatic or Manual.' }
-        $r = Invoke-EemsOnServer ([string]$request.computerName) $onServer @($kind, [string]$a.name, [string]$a.direction, [string]$a.location, [string]$a.configFile, [string]$a.startType)
+        if ($kind -eq 'start-app-pool' -or $kind -eq 'start-service') { $null = Assert-EemsName ([string](Get-EemsField $a 'name')) $PoolOrServicePattern 'name' }
+        if ($kind -eq 'backup-config' -or $kind -eq 'remove-rewrite-rule') { $null = Assert-EemsName ([string](Get-EemsField $a 'location')) $LocationPattern 'IIS location' }
+        if ($kind -eq 'remove-rewrite-rule' -and @('inbound', 'outbound', 'precondition') -notcontains [string](Get-EemsField $a 'direction')) { throw 'args.direction must be inbound, outbound or precondition.' }
+        if (@('backup-config', 'remove-rewrite-rule') -contains $kind -and @('web.config', 'applicationHost.config') -notcontains [string](Get-EemsField $a 'configFile')) { throw 'args.configFile must be web.config or applicationHost.config.' }
+        if ($kind -eq 'start-service' -and (Get-EemsField $a 'startType') -and @('Automatic', 'Manual') -notcontains [string](Get-EemsField $a 'startType')) { throw 'args.startType must be Automatic or Manual.' }
+        $r = Invoke-EemsOnServer ([string]$request.computerName) $onServer @($kind, [string](Get-EemsField $a 'name'), [string](Get-EemsField $a 'direction'), [string](Get-EemsField $a 'location'), [string](Get-EemsField $a 'configFile'), [string](Get-EemsField $a 'startType'))
         # Rebuilt from known fields only: remoting adds PSComputerName and RunspaceId to what comes back.
         $result = @{ ok = [bool]$r.ok; changed = [bool]$r.changed; message = [string]$r.message }
-        if ($r.backupPath) { $result.backupPath = [string]$r.backupPath }
+        $backupPath = Get-EemsField $r 'backupPath'
+        if ($backupPath) { $result.backupPath = [string]$backupPath }
     } else {
-        $session = Connect-EemsExchange $request
+        # Set-* never goes through the Exchange snap-in, which Microsoft does not support for it
+        # (eems-domain.md K8): in local mode too, the step opens remote PowerShell, to the step's own
+        # server or, for an organisation step, to this computer.
+        $connect = $request
+        if ($request.mode -ne 'remote') {
+            $target = if ($request.computerName) { Assert-EemsName ([string]$request.computerName) $script:ComputerNamePattern 'computer name' } else { [System.Net.Dns]::GetHostEntry([System.Net.Dns]::GetHostName()).HostName }
+            $connect = @{ mode = 'remote'; connectionUris = @("http://$target/PowerShell/"); authentication = [string]$request.authentication }
+        }
+        $session = Connect-EemsExchange $connect
         $result = Invoke-EemsExchangeStep $step
     }
     Write-EemsEnvelope @{ ok = $true; result = $result }
