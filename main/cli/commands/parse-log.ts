@@ -6,6 +6,7 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
+import { readFailureReason } from '../input-files.js';
 import type { LogEntry } from '../../core/model.js';
 import { type CycleCounter, createCycleCounter, type DayCycles } from '../../core/log-cycles.js';
 import type { SkippedLine } from '../../core/parsers/mitigation-log.js';
@@ -157,9 +158,5 @@ function formatHours(hours: number[]): string {
 }
 
 function describeError(error: unknown): string {
-  const err = error as NodeJS.ErrnoException;
-  if (err.code === 'ENOENT') return 'no such file';
-  if (err.code === 'EISDIR') return 'it is a folder, give the .LOG files in it';
-  if (err.code === 'EACCES' || err.code === 'EPERM') return 'permission denied';
-  return (err.message ?? String(error)).split('\n')[0]!;
+  return readFailureReason(error, 'it is a folder, give the .LOG files in it');
 }
