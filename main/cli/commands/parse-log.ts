@@ -11,6 +11,7 @@ import type { LogEntry } from '../../core/model.js';
 import { type CycleCounter, createCycleCounter, type DayCycles } from '../../core/log-cycles.js';
 import type { SkippedLine } from '../../core/parsers/mitigation-log.js';
 import { type EntrySelection, type LogFileResult, readMitigationLogFile } from '../../engine/log-file-reader.js';
+import { countOf } from '../../core/plural.js';
 
 const USAGE = [
   'Usage: eems-watch parse-log FILE|FOLDER... [--json]',
@@ -124,7 +125,7 @@ function formatHuman(
   else out.push('Hourly fetch cycles per day (UTC):');
   for (const day of days) {
     const missing = day.missingHours.length === 0 ? 'no hour missing' : `missing hours ${formatHours(day.missingHours)}`;
-    out.push(`  ${day.date}  ${String(day.cycles).padStart(3)} cycles  ${missing}`);
+    out.push(`  ${day.date}  ${countOf(day.cycles, 'cycle ', 'cycles').padStart(10)}  ${missing}`);
   }
   out.push('');
   if (problems.length === 0) out.push('No warning or error lines.');
