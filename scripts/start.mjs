@@ -1,9 +1,9 @@
 // npm start: set up what is missing, build, then run the Electron app when its binary is on this
 // machine; otherwise say why and start the headless server (the same UI in a browser) on demo data.
 // Extra arguments go to `eems-watch serve` (e.g. `npm start -- --open --port 8080`).
-import { existsSync, readFileSync } from 'node:fs';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { spawnSync } from 'node:child_process';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { ensureSetup, run, electronOfflineEnv } from './ensure-setup.mjs';
 
@@ -23,16 +23,33 @@ function findElectronBinary() {
 }
 
 /**
+ * A failed download is remembered in the project's own folder, so later starts on this machine go
+ * straight to the headless server instead of waiting on the network again.
+ */
+const downloadFailedMarker = join(root, 'node_modules', '.cache', 'eems-watch', 'electron-download-failed');
+
+/**
  * Electron 42+ downloads its binary on first use, not at npm install. Try that once (it needs the
- * internet); ELECTRON_SKIP_BINARY_DOWNLOAD=1, set on build machines without internet, skips it.
+ * internet), with a short time-out; ELECTRON_SKIP_BINARY_DOWNLOAD=1, set on build machines without
+ * internet, skips it, and so does the marker of an earlier failure (EEMS_RETRY_ELECTRON=1 retries).
  */
 function downloadElectronBinary() {
   if (process.env.ELECTRON_SKIP_BINARY_DOWNLOAD === '1' || process.env.ELECTRON_OVERRIDE_DIST_PATH) return null;
+  if (existsSync(downloadFailedMarker) && process.env.EEMS_RETRY_ELECTRON !== '1') {
+    console.log(`Not trying to download Electron again: it failed before on this machine (to retry, delete ${downloadFailedMarker} or set EEMS_RETRY_ELECTRON=1).`);
+    return null;
+  }
   console.log('Fetching the Electron binary (first start only)...');
-  const install = spawnSync(process.execPath, [join(root, 'node_modules', 'electron', 'install.js')], { cwd: root, encoding: 'utf8', timeout: 300_000 });
+  const install = spawnSync(process.execPath, [join(root, 'node_modules', 'electron', 'install.js')], { cwd: root, encoding: 'utf8', timeout: 90_000 });
   if (install.status === 0) return findElectronBinary();
   const reason = `${install.stderr ?? ''}`.split('\n').find((line) => /error/i.test(line)) ?? install.error?.message ?? `exit ${install.status}`;
   console.log(`The Electron binary could not be downloaded: ${reason.trim()}`);
+  try {
+    mkdirSync(dirname(downloadFailedMarker), { recursive: true });
+    writeFileSync(downloadFailedMarker, `${new Date().toISOString()} ${reason.trim()}\n`);
+  } catch {
+    // Without the marker the next start simply tries again.
+  }
   return null;
 }
 

@@ -10,9 +10,34 @@ export interface CliIo {
   stderr: (text: string) => void;
 }
 
+/**
+ * A writer for one of the process's streams that survives a closed pipe: `eems-watch ... | head -1`
+ * closes stdout early, and Node then emits EPIPE as an 'error' event that would crash the process
+ * with a stack trace. The reader has gone, so the rest of the output has nowhere to go: later writes
+ * are dropped and the command ends with its normal exit code.
+ */
+export function closedPipeSafeWriter(stream: NodeJS.WritableStream): (text: string) => void {
+  let closed = false;
+  let guarded = false;
+  return (text) => {
+    if (closed) return;
+    if (!guarded) {
+      guarded = true;
+      stream.on('error', (error: NodeJS.ErrnoException) => {
+        if (error.code === 'EPIPE' || error.code === 'ERR_STREAM_DESTROYED') {
+          closed = true;
+          return;
+        }
+        throw error;
+      });
+    }
+    stream.write(text);
+  };
+}
+
 export const processIo: CliIo = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
+  stdout: closedPipeSafeWriter(process.stdout),
+  stderr: closedPipeSafeWriter(process.stderr),
 };
 
 /**

@@ -45,3 +45,18 @@ export async function readKnowledge(path: string | undefined): Promise<Knowledge
   if (!merged.ok) throw new UsageError(`knowledge override ${path}: ${merged.error}. Fix the override file, or leave out --knowledge.`);
   return merged.value;
 }
+
+/**
+ * Why a file could not be read, in plain words for the admin (never an errno code such as
+ * "ENOTDIR: not a directory, open ..."). `folder` is what to say when the path is a folder.
+ */
+export function readFailureReason(error: unknown, folder = 'it is a folder'): string {
+  const err = error as NodeJS.ErrnoException;
+  if (err.code === 'ENOENT') return 'no such file';
+  if (err.code === 'EISDIR') return folder;
+  if (err.code === 'ENOTDIR') return 'a part of the path is a file, not a folder';
+  if (err.code === 'EACCES' || err.code === 'EPERM') return 'permission denied';
+  if (err.code === 'ENAMETOOLONG') return 'the path is too long';
+  if (err.code === 'ELOOP') return 'the path has a loop of symbolic links';
+  return (err.message ?? String(error)).split('\n')[0]!;
+}

@@ -158,13 +158,20 @@ test('--fetch through a proxy that refuses connections prints the proxy diagnosi
   assert.equal(doc.fetch.diagnosis.code, 'proxy');
 });
 
-test('unreadable input exits 2 as the help says, with the next step: a missing file, a folder', async () => {
+test('unreadable input exits 2 as the help says, with the next step: a missing file, a folder, a path through a file', async () => {
   for (const [path, why] of [[join(dir, 'missing.xml'), 'no such file'], [dir, 'it is a folder']] as const) {
     const { code, out, err } = await run([path]);
     assert.equal(code, 2, `${path}: ${err}`);
     assert.equal(out, '');
     assert.match(err, new RegExp(`cannot read .*: ${why}\\. Give the path of a mitigation definitions XML file\\.`));
   }
+  // A path through a file (ENOTDIR): unreadable even as root, unlike a chmod 000 file.
+  const throughFile = join(realFile, 'x');
+  const notDir = await run([throughFile, '--json']);
+  assert.equal(notDir.code, 2, notDir.err);
+  assert.equal(notDir.out, '');
+  assert.match(notDir.err, /cannot read .*: a part of the path is a file, not a folder\. Give the path/);
+  assert.doesNotMatch(notDir.err, /ENOTDIR|\n\s+at /);
   const badRoot = await run([realFile, '--trust-root', join(dir, 'missing.pem')]);
   assert.equal(badRoot.code, 2);
 });

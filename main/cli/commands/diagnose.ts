@@ -6,7 +6,7 @@
 import { createReadStream } from 'node:fs';
 import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
 import { type ContextFor, diagnose, diagnoseEvents, diagnoseLogEntries } from '../../core/diagnosis/diagnosis.js';
-import { looksBinary, readKnowledge, readStateFile } from '../input-files.js';
+import { looksBinary, readFailureReason, readKnowledge, readStateFile } from '../input-files.js';
 import { parseMitigationLog } from '../../core/parsers/mitigation-log.js';
 import { parseEventExport } from '../../core/parsers/events.js';
 import type { Diagnosis } from '../../core/model.js';
@@ -162,8 +162,7 @@ async function readInput(file: string, limits = { bytes: DIAGNOSE_MAX_BYTES, lin
     }
   } catch (error) {
     if (error instanceof UsageError) throw error;
-    const err = error as NodeJS.ErrnoException;
-    const reason = err.code === 'ENOENT' ? 'no such file' : err.code === 'EISDIR' ? 'it is a folder' : err.code === 'EACCES' ? 'permission denied' : (err.message ?? String(error));
+    const reason = readFailureReason(error);
     throw new UsageError(`cannot read ${file}: ${reason}. Give the path of a log, an event export or a file holding the message.`);
   } finally {
     stream.destroy();

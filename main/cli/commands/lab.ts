@@ -3,6 +3,7 @@
  * (contracts.md, `eems-watch lab`).
  */
 import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
+import { countOf } from '../../core/plural.js';
 import {
   FETCH_FAILURE_CODES,
   type FetchFailureCode,
@@ -163,7 +164,7 @@ async function run(args: string[], io: CliIo): Promise<number> {
       const summary = summarizeLab(dir);
       if (values.json) writeJson(io, summary);
       else {
-        io.stdout(`Created a '${summary.scenario}' lab with ${summary.servers.length} servers in ${dir}.\n`);
+        io.stdout(`Created a '${summary.scenario}' lab with ${countOf(summary.servers.length, 'server')} in ${dir}.\n`);
         printSummary(io, summary);
         io.stdout(`Next: eems-watch lab advance ${dir} --hours 24\n`);
       }

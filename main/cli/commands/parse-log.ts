@@ -6,10 +6,12 @@
 import { open, readdir, stat } from 'node:fs/promises';
 import { join } from 'node:path';
 import { type CliIo, type Command, UsageError, parseCommandArgs, writeJson } from '../cli-io.js';
+import { readFailureReason } from '../input-files.js';
 import type { LogEntry } from '../../core/model.js';
 import { type CycleCounter, createCycleCounter, type DayCycles } from '../../core/log-cycles.js';
 import type { SkippedLine } from '../../core/parsers/mitigation-log.js';
 import { type EntrySelection, type LogFileResult, readMitigationLogFile } from '../../engine/log-file-reader.js';
+import { countOf } from '../../core/plural.js';
 
 const USAGE = [
   'Usage: eems-watch parse-log FILE|FOLDER... [--json]',
@@ -123,7 +125,7 @@ function formatHuman(
   else out.push('Hourly fetch cycles per day (UTC):');
   for (const day of days) {
     const missing = day.missingHours.length === 0 ? 'no hour missing' : `missing hours ${formatHours(day.missingHours)}`;
-    out.push(`  ${day.date}  ${String(day.cycles).padStart(3)} cycles  ${missing}`);
+    out.push(`  ${day.date}  ${countOf(day.cycles, 'cycle ', 'cycles').padStart(10)}  ${missing}`);
   }
   out.push('');
   if (problems.length === 0) out.push('No warning or error lines.');
@@ -157,9 +159,5 @@ function formatHours(hours: number[]): string {
 }
 
 function describeError(error: unknown): string {
-  const err = error as NodeJS.ErrnoException;
-  if (err.code === 'ENOENT') return 'no such file';
-  if (err.code === 'EISDIR') return 'it is a folder, give the .LOG files in it';
-  if (err.code === 'EACCES' || err.code === 'EPERM') return 'permission denied';
-  return (err.message ?? String(error)).split('\n')[0]!;
+  return readFailureReason(error, 'it is a folder, give the .LOG files in it');
 }

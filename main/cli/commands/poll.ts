@@ -13,6 +13,7 @@ import { ConfigFileError, loadConfigFile } from '../../engine/config-file.js';
 import { createEngine } from '../../engine/engine.js';
 import { createNodeNotifier } from '../../engine/notifier/node-notifier-port.js';
 import { defaultSettings, type Settings } from '../../engine/settings/settings-schema.js';
+import { countOf } from '../../core/plural.js';
 
 const USAGE = `Usage: eems-watch poll --once (--config FILE | --lab DIR) [--data DIR] [--notify] [--json]
 
@@ -116,7 +117,7 @@ async function runPoll(args: string[], io: CliIo): Promise<number> {
         status: result.status,
       });
     } else {
-      const lines = [`EEMS status: ${result.status.toUpperCase()} (${result.state.servers.length} servers, collected ${result.state.collectedAt})`];
+      const lines = [`EEMS status: ${result.status.toUpperCase()} (${countOf(result.state.servers.length, 'server')}, collected ${result.state.collectedAt})`];
       const fresh = new Set(result.raised.map((a) => a.id));
       if (result.alerts.length === 0) lines.push('No open alerts.');
       else {

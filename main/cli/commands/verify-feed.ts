@@ -10,7 +10,7 @@ import { readPemBundle } from '../../core/feed/cert-chain.js';
 import { DEFAULT_MAX_BYTES } from '../../core/feed/safe-xml.js';
 import { FEED_URL, fetchFeed } from '../../engine/feed-fetch.js';
 import { compareFeedWithState, type FeedServerComparison } from '../../core/feed/compare-feed.js';
-import { readKnowledge, readStateFile } from '../input-files.js';
+import { readFailureReason, readKnowledge, readStateFile } from '../input-files.js';
 import type { Diagnosis } from '../../core/model.js';
 
 const USAGE = `Usage: eems-watch verify-feed FILE [--at ISO-TIME] [--trust-root PEM]... [--state FILE] [--json]
@@ -43,7 +43,7 @@ interface FetchInfo {
 async function readInput(file: string): Promise<Buffer> {
   // Read at most one byte over the limit: verifyFeed then reports too-large without loading a huge file.
   const handle = await open(file, 'r').catch((error: NodeJS.ErrnoException) => {
-    const why = error.code === 'ENOENT' ? 'no such file' : error.code === 'EACCES' || error.code === 'EPERM' ? 'permission denied' : (error.message ?? String(error)).split('\n')[0];
+    const why = readFailureReason(error);
     throw new UsageError(`cannot read ${file}: ${why}. Give the path of a mitigation definitions XML file.`);
   });
   try {
@@ -51,8 +51,7 @@ async function readInput(file: string): Promise<Buffer> {
     const { bytesRead } = await handle.read(buffer, 0, buffer.length, 0);
     return buffer.subarray(0, bytesRead);
   } catch (error) {
-    const err = error as NodeJS.ErrnoException;
-    const why = err.code === 'EISDIR' ? 'it is a folder' : err.code === 'EACCES' || err.code === 'EPERM' ? 'permission denied' : (err.message ?? String(error)).split('\n')[0];
+    const why = readFailureReason(error);
     throw new UsageError(`cannot read ${file}: ${why}. Give the path of a mitigation definitions XML file.`);
   } finally {
     await handle.close();

@@ -4,6 +4,7 @@
  */
 import type { AdminAuditEntry, Diagnosis, MitigationVerdict, ServerState } from '../model.js';
 import type { FeedShortfall } from './feed-requirement.js';
+import { countOf } from '../plural.js';
 
 /** "by CONTOSO\admin on 2026-11-27 10:04 UTC", or '' when the audit log said nothing. */
 export function describeAudit(entry: AdminAuditEntry | null): string {
@@ -98,7 +99,7 @@ export const wording = {
   heartbeatMissed(server: string, lastCycleAt: string, hours: number, startedAt: string | null = null) {
     const restart = startedAt ? `, nor since the service started again at ${utc(startedAt)}` : '';
     return {
-      title: `No EEMS check on ${server} for ${hours} hours`,
+      title: `No EEMS check on ${server} for ${countOf(hours, 'hour')}`,
       body: `The Mitigation Service log on ${server} shows no "Fetching mitigations" cycle since ${utc(lastCycleAt)}${restart}, while the service reports Running. Restart it (Restart-Service MSExchangeMitigation) and read its log.`,
     };
   },
