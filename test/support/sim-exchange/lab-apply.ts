@@ -92,7 +92,8 @@ async function main(): Promise<void> {
   process.stdout.write('{"ok":true}\n');
 }
 
-if (process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
+// Run as a program only when given the lab folder (node --test loads this file without arguments).
+if (process.argv[2] && process.argv[1] && import.meta.url === new URL(`file://${process.argv[1]}`).href) {
   main().catch((error: unknown) => {
     process.stderr.write(`${error instanceof Error ? error.message : String(error)}\n`);
     process.exitCode = 1;
