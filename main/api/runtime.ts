@@ -6,7 +6,7 @@
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { join, resolve } from 'node:path';
+import { dirname, join, resolve } from 'node:path';
 import { createApiService, type SettingsPort } from './api-service.js';
 import type { ApiService } from './eems-api.js';
 import type { KnowledgeBase } from '../core/mitigations/knowledge-base.js';
@@ -18,6 +18,10 @@ import { createPowerShellHost } from '../engine/hosts/powershell-host.js';
 import { systemClock } from '../engine/scheduler.js';
 import type { Settings } from '../engine/settings/settings-schema.js';
 import { advanceLab, createLabHost, initLab, summarizeLab, type LabHost } from '../lab/index.js';
+import { findPwsh, PWSH_MISSING, simEnvironment, simPowerShellFiles } from '../lab/powershell-sim/sim-files.js';
+import { findProjectRoot } from '../engine/project-root.js';
+import { settingsSchema } from '../engine/settings/settings-schema.js';
+import { fileURLToPath } from 'node:url';
 
 type Say = (line: string) => void;
 
@@ -68,10 +72,39 @@ export interface OpenedHost {
 }
 
 /**
- * Open the host the settings ask for. An explicit `labDir` wins; connection mode "lab" without a
- * folder means the demo lab under `dataDir`; "local" and "remote" mean Windows PowerShell.
+ * How a lab is read: by the lab host (in process, instant), or through the production PowerShell
+ * host, pwsh and the bundled scripts against the simulated Exchange (main/lab/powershell-sim), so
+ * what the demo shows went through the same scripts as production.
  */
-export async function openHost(settings: Settings, options: { dataDir: string; labDir?: string | null; demoHours?: number; say?: Say }): Promise<OpenedHost> {
+export type LabReader = 'lab' | 'powershell';
+
+/** The lab's servers read through the PowerShell host and the simulated Exchange. */
+function openSimulatedPowerShell(lab: LabHost, labDir: string, servers: string[], settings: Settings): HostPort {
+  if (process.platform === 'win32') {
+    throw new Error('--host powershell runs the simulated Exchange through a POSIX shell launcher, so it is not available on Windows yet. Leave out --host powershell, or point EEMS Watch at a real Exchange server.');
+  }
+  const pwsh = findPwsh();
+  if (!pwsh) throw new Error(PWSH_MISSING);
+  const files = simPowerShellFiles(findProjectRoot(dirname(fileURLToPath(import.meta.url))));
+  const simSettings = settingsSchema.parse({
+    ...settings,
+    connection: { ...settings.connection, mode: 'remote', remoteUri: 'http://{server}/PowerShell/', powershellPath: files.launcher, labDir: undefined },
+    servers: servers.map((name) => ({ name })),
+  });
+  const host = createPowerShellHost({ settings: simSettings, clock: lab.clock, env: simEnvironment(files, labDir, pwsh) });
+  // Two things stay the lab's own. The hourly log is read as files (over the admin share in
+  // production), not through PowerShell, and the simulated servers' folders are the lab's.
+  // test-endpoint.ps1 would fetch Microsoft's real endpoint from this machine, which says nothing
+  // about the simulated servers.
+  return { collect: host.collect, events: host.events, run: host.run, logLocation: lab.logLocation, testEndpoint: lab.testEndpoint };
+}
+
+/**
+ * Open the host the settings ask for. An explicit `labDir` wins; connection mode "lab" without a
+ * folder means the demo lab under `dataDir`; "local" and "remote" mean Windows PowerShell. A lab is
+ * read by the lab host unless `reader` is "powershell".
+ */
+export async function openHost(settings: Settings, options: { dataDir: string; labDir?: string | null; demoHours?: number; say?: Say; reader?: LabReader }): Promise<OpenedHost> {
   const say = options.say ?? (() => undefined);
   let labDir = options.labDir ? resolve(options.labDir) : null;
   if (!labDir && settings.connection.mode === 'lab') {
@@ -81,10 +114,21 @@ export async function openHost(settings: Settings, options: { dataDir: string; l
     return { host: createPowerShellHost({ settings }), clock: systemClock, servers: undefined, labDir: null, lab: null, settings, close: () => undefined };
   }
   const lab = await createLabHost(labDir);
+  const servers = summarizeLab(labDir).servers.map((s) => s.name);
+  let host: HostPort = lab;
+  if (options.reader === 'powershell') {
+    try {
+      host = openSimulatedPowerShell(lab, labDir, servers, settings);
+    } catch (error) {
+      lab.close();
+      throw error;
+    }
+    say(`The lab in ${labDir} is read through PowerShell 7 and the bundled scripts against the simulated Exchange: a poll takes seconds per server.`);
+  }
   return {
-    host: lab,
+    host,
     clock: lab.clock,
-    servers: summarizeLab(labDir).servers.map((s) => s.name),
+    servers,
     labDir,
     lab,
     settings: { ...settings, connection: { ...settings.connection, mode: 'lab', labDir } },
@@ -97,6 +141,8 @@ export interface RuntimeOptions {
   dataDir: string;
   /** Watch this lab whatever the settings say (eems-watch serve --lab). */
   labDir?: string | null;
+  /** Read the lab through the PowerShell host (serve --host powershell). */
+  labReader?: LabReader;
   notifier: NotifierPort | null;
   /** Hours simulated when the demo lab is created (default 48). */
   demoHours?: number;
@@ -119,7 +165,7 @@ export interface EemsRuntime {
 /** Wire the host, the knowledge base, the engine and the API service, and start polling. */
 export async function createEemsRuntime(options: RuntimeOptions): Promise<EemsRuntime> {
   const say = options.say ?? (() => undefined);
-  const opened = await openHost(options.settings.get(), { dataDir: options.dataDir, labDir: options.labDir, demoHours: options.demoHours, say });
+  const opened = await openHost(options.settings.get(), { dataDir: options.dataDir, labDir: options.labDir, demoHours: options.demoHours, say, reader: options.labReader });
   const { kb: knowledge, info: knowledgeInfo } = await loadKnowledgeWithInfo(opened.settings, say);
   const engine = createEngine({
     host: opened.host,

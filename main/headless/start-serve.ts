@@ -8,7 +8,7 @@ import { mkdir } from 'node:fs/promises';
 import { join, resolve } from 'node:path';
 import type { SettingsPort } from '../api/api-service.js';
 import type { ApiService } from '../api/eems-api.js';
-import { createEemsRuntime, defaultDataDir } from '../api/runtime.js';
+import { createEemsRuntime, defaultDataDir, type LabReader } from '../api/runtime.js';
 import type { NotifierPort } from '../core/ports.js';
 import { loadConfigFile } from '../engine/config-file.js';
 import { writeJsonAtomic } from '../engine/json-file.js';
@@ -29,6 +29,8 @@ export interface ServeOptions {
   lab?: string;
   /** A settings file (the poll --config document). */
   config?: string;
+  /** How a lab (or the demo) is read: the lab host, or PowerShell and the bundled scripts. */
+  labReader?: LabReader;
   /** Where the journal, engine state and settings live. */
   dataDir?: string;
   /** Hours the demo lab is advanced when it is created (default 48). */
@@ -114,6 +116,7 @@ async function startLocked(options: ServeOptions, dataDir: string, runDir: strin
     settings: settingsPort,
     dataDir,
     labDir: options.lab ?? null,
+    labReader: options.labReader,
     notifier,
     demoHours: options.demoHours,
     labHourSeconds: options.labHourSeconds,

@@ -1,7 +1,7 @@
 /**
  * One conformance suite, two hosts: the lab host (TypeScript over the lab folder) and the real
  * PowerShell host, which starts the bundled scripts unchanged under PowerShell 7.6.10 against the
- * simulated Exchange (test/support/sim-exchange) answering from the same lab. Both must give the
+ * simulated Exchange (main/lab/powershell-sim) answering from the same lab. Both must give the
  * same state documents, events and bookmarks, and the same plan results; where they differ, one of
  * them is wrong.
  *

@@ -11,7 +11,7 @@ import type { SignInGrant } from '../../headless/auth-routes.js';
 import { InstanceRunningError } from '../../headless/instance-lock.js';
 import { startServe } from '../../headless/start-serve.js';
 
-const USAGE = `Usage: eems-watch serve [--port N] [--lab DIR | --config FILE] [--open] [--data DIR] [--json]
+const USAGE = `Usage: eems-watch serve [--port N] [--lab DIR | --config FILE] [--host lab|powershell] [--open] [--data DIR] [--json]
 
 Runs the engine and serves the EEMS Watch UI on http://127.0.0.1 only. To sign in, open the
 private sign-in page it prints (or use --open), or open the address and enter the one-time code.
@@ -21,6 +21,9 @@ With neither --lab nor --config, a demo organisation is simulated under the data
   --port N       listen on this port (default: any free port)
   --lab DIR      watch a simulated organisation (eems-watch lab init DIR)
   --config FILE  watch the servers of this settings file (as poll --config)
+  --host H       how a lab or the demo is read: lab (default, instant) or powershell (the
+                 production PowerShell host and bundled scripts under PowerShell 7 against a
+                 simulated Exchange built from real captures; needs pwsh, seconds per server)
   --open         open the sign-in page in the default browser
   --data DIR     keep the journal, state and settings here (default ~/.eems-watch/...)
   --json         print {"url","port","dataDir","labDir","signInPage","signInCode","signInExpiresAt"}
@@ -96,6 +99,7 @@ export const command: Command = {
       port: { type: 'string' },
       lab: { type: 'string' },
       config: { type: 'string' },
+      host: { type: 'string' },
       data: { type: 'string' },
       open: { type: 'boolean', default: false },
       json: { type: 'boolean', default: false },
@@ -103,10 +107,12 @@ export const command: Command = {
     const port = values.port === undefined ? 0 : Number(values.port);
     if (!Number.isInteger(port) || port < 0 || port > 65535) throw new UsageError(`--port must be a port number from 0 to 65535, not '${values.port}'.`);
     if (values.lab && values.config) throw new UsageError('give either --lab DIR or --config FILE, not both.');
+    const host = values.host ?? 'lab';
+    if (host !== 'lab' && host !== 'powershell') throw new UsageError(`--host must be lab or powershell, not '${host}'.`);
     const say = (line: string) => (values.json ? io.stderr(`${line}\n`) : io.stdout(`${line}\n`));
     let running;
     try {
-      running = await startServe({ port, lab: values.lab, config: values.config, dataDir: values.data, say });
+      running = await startServe({ port, lab: values.lab, config: values.config, labReader: host, dataDir: values.data, say });
     } catch (error) {
       if (error instanceof InstanceRunningError) return alreadyRunning(error, values.json, io);
       const err = error as NodeJS.ErrnoException;

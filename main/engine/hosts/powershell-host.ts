@@ -46,6 +46,11 @@ export interface PowerShellHostOptions {
   /** Most events one read-events call returns; the next call continues from the last RecordId. */
   maxEvents?: number;
   clock?: Clock;
+  /**
+   * Variables added to the environment PowerShell inherits (the simulated Exchange of the lab is
+   * told its lab folder this way); nothing from the settings is ever put here.
+   */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** A host call that failed as a whole (events()); `message` is the sentence for the admin. */
@@ -119,6 +124,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
       stdin: serialiseRequest(request),
       timeoutMs: options.timeoutMs ?? settings.connection.callTimeoutSeconds * 1000,
       maxOutputBytes: options.maxOutputBytes,
+      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
       signal,
       label: `${capitalise(LABELS[kind])} (${SCRIPT_NAMES[kind]})`,
       nextSteps: {

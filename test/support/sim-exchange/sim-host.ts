@@ -1,7 +1,7 @@
 /**
  * The PowerShell host over the simulated Exchange: the production host code (powershell-host.ts)
  * with the bundled scripts, unchanged and hash-checked, started through pwsh-sim.sh instead of
- * powershell.exe. The simulated Exchange (test/support/sim-exchange/modules) answers from a lab
+ * powershell.exe. The simulated Exchange (main/lab/powershell-sim) answers from a lab
  * folder, so the same organisation can be read through the lab host and through real PowerShell.
  */
 import { existsSync } from 'node:fs';
@@ -11,7 +11,8 @@ import { createPowerShellHost, type PowerShellHostOptions } from '../../../main/
 import { settingsSchema } from '../../../main/engine/settings/settings-schema.js';
 import { readLabCached, readStateCached } from '../../../main/lab/lab-store.js';
 import type { HostPort } from '../../../main/core/ports.js';
-import { fixture, projectRoot } from '../paths.js';
+import { simEnvironment, simPowerShellFiles } from '../../../main/lab/powershell-sim/sim-files.js';
+import { projectRoot } from '../paths.js';
 
 /** PowerShell 7 as the tests use it (a .NET global tool). */
 export const PWSH = process.env.PWSH ?? join(homedir(), '.dotnet', 'tools', 'pwsh');
@@ -23,9 +24,9 @@ export function assertPwsh(): void {
   }
 }
 
-const simDir = join(projectRoot, 'test', 'support', 'sim-exchange');
+const files = simPowerShellFiles(projectRoot);
 /** The stand-in for powershell.exe. */
-export const simLauncher = join(simDir, 'pwsh-sim.sh');
+export const simLauncher = files.launcher;
 
 /**
  * Point the simulated Exchange at a lab folder. The host passes no environment of its own to
@@ -33,13 +34,8 @@ export const simLauncher = join(simDir, 'pwsh-sim.sh');
  * per simulated cmdlet call when given.
  */
 export function useSimLab(labDir: string, calls?: string): void {
-  process.env.EEMS_SIM_LAB = labDir;
-  process.env.EEMS_SIM_FIXTURES = fixture('real');
-  process.env.EEMS_SIM_NODE = process.execPath;
-  process.env.EEMS_SIM_APPLY = join(projectRoot, 'dist', 'test', 'support', 'sim-exchange', 'lab-apply.js');
-  process.env.EEMS_SIM_PWSH = PWSH;
-  if (calls) process.env.EEMS_SIM_CALLS = calls;
-  else delete process.env.EEMS_SIM_CALLS;
+  Object.assign(process.env, simEnvironment(files, labDir, PWSH, calls));
+  if (!calls) delete process.env.EEMS_SIM_CALLS;
 }
 
 /** The production PowerShell host, remote mode, over the servers of this lab. */

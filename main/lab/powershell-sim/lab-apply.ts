@@ -8,12 +8,12 @@
  * Usage: node lab-apply.js LAB_DIR < operation.json   (prints {"ok":true} or exits 1 with a sentence)
  */
 import { z } from 'zod';
-import { startService } from '../../../main/lab/eems-cycle.js';
-import { DEFAULT_CALLER, setOrgMitigationsEnabled, setServerMitigationsEnabled } from '../../../main/lab/lab-faults.js';
-import { setMitigationsBlocked } from '../../../main/lab/lab-steps.js';
-import { loadLab, saveLab, withLabLock } from '../../../main/lab/lab-store.js';
-import { LabWriter } from '../../../main/lab/lab-writer.js';
-import { normaliseLocation } from '../../../main/core/mitigations/artefacts.js';
+import { startService } from '../eems-cycle.js';
+import { DEFAULT_CALLER, setOrgMitigationsEnabled, setServerMitigationsEnabled } from '../lab-faults.js';
+import { setMitigationsBlocked } from '../lab-steps.js';
+import { loadLab, saveLab, withLabLock } from '../lab-store.js';
+import { LabWriter } from '../lab-writer.js';
+import { normaliseLocation } from '../../core/mitigations/artefacts.js';
 
 const server = z.string().min(1);
 const operation = z.discriminatedUnion('op', [

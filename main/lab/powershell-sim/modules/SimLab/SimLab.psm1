@@ -1,6 +1,6 @@
 # SimLab: what the simulated Exchange modules share. The lab's organisation on disk is the truth
 # (EEMS_SIM_LAB: lab.json, state.json, servers/<name>/events.jsonl); objects handed to the bundled
-# scripts are the real captures of ../shared/fixtures/real/clixml (EEMS_SIM_FIXTURES) with the lab's
+# scripts are the real captures of ../../captures (EEMS_SIM_FIXTURES) with the lab's
 # values patched in, deserialised the way implicit remoting deserialises them. Writes go to the lab
 # through lab-apply.js (EEMS_SIM_NODE runs EEMS_SIM_APPLY), so the lab host sees them too.
 #
