@@ -8,9 +8,6 @@
 import { test } from 'node:test';
 import assert from 'node:assert/strict';
 import { spawnSync } from 'node:child_process';
-import { existsSync } from 'node:fs';
-import { homedir } from 'node:os';
-import { join } from 'node:path';
 import fc from 'fast-check';
 import { psString, psStringArray } from '../../../main/core/mitigations/powershell-quote.js';
 import { defaultKnowledgeBase } from '../../../main/core/mitigations/knowledge-base.js';
@@ -18,6 +15,7 @@ import { planRemoval } from '../../../main/core/mitigations/removal-plan.js';
 import { planScript } from '../../../main/core/mitigations/plan-script.js';
 import { judgeServer } from '../../../main/core/mitigations/staleness.js';
 import type { ServerState } from '../../../main/core/model.js';
+import { assertPwsh, PWSH } from '../../support/sim-exchange/sim-host.js';
 
 const SINGLE_QUOTES = new Set(["'", '\u2018', '\u2019', '\u201A', '\u201B']);
 
@@ -59,7 +57,6 @@ test('property: psString of any Unicode text reads back as exactly that text and
   for (const q of ["'", '\u2018', '\u2019', '\u201A', '\u201B']) assert.equal(readSingleQuoted(psString(`a${q}b`)).value, `a${q}b`);
 });
 
-const PWSH = process.env.PWSH ?? join(homedir(), '.dotnet', 'tools', 'pwsh');
 
 /** Parse each script with PowerShell's parser; per script: errors, command names, string constants. */
 const PARSE = `
@@ -84,7 +81,7 @@ interface Parsed {
 }
 
 function parseWithPowerShell(scripts: string[]): Parsed[] {
-  assert.ok(existsSync(PWSH), `PowerShell 7 is needed for this test at ${PWSH} (dotnet tool install --global PowerShell --version 7.6.10)`);
+  assertPwsh();
   const r = spawnSync(PWSH, ['-NoProfile', '-NonInteractive', '-Command', PARSE], { input: JSON.stringify(scripts), encoding: 'utf8', timeout: 60_000 });
   assert.equal(r.status, 0, r.stderr);
   return (JSON.parse(r.stdout) as Parsed[]).map((p) => ({ ...p, strings: p.strings.map((b) => Buffer.from(b, 'base64').toString('utf8')) }));
