@@ -156,6 +156,9 @@ function reconcile(writer: LabWriter, state: LabStateDocument, server: ServerSta
   writer.log(server, lines);
   if (before.join('|') !== server.MitigationsApplied.join('|')) {
     const time = at(13);
+    // INFERRED: MitigationsAppliedTime moves when the service writes MitigationsApplied (K10 names
+    // the property, not when it changes). Whole seconds, as Get-ExchangeServer's value is compared.
+    server.MitigationsAppliedTime = new Date(Math.floor(time / 1000) * 1000).toISOString();
     writer.log(server, [{ time, component: 'UpdateAD', level: 'Information', message: `MitigationsApplied updated to ${server.MitigationsApplied.join(',')}` }]);
     writer.event(server, {
       time: time + 1,

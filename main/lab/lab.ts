@@ -66,7 +66,12 @@ export async function initLab(dir: string, options: InitLabOptions = {}): Promis
   const state: LabStateDocument = {
     collectedAt: start.toISOString(),
     organization: { MitigationsEnabled: scenario.organization.MitigationsEnabled, AuditEntries: orgAudit },
-    servers: scenario.servers.map(({ state: s }) => ({ ...s, AuditEntries: [...orgAudit, ...(s.AuditEntries ?? [])] })),
+    servers: scenario.servers.map(({ state: s }) => ({
+      ...s,
+      // A scenario starts with its mitigations already applied: as if the service wrote them three days before.
+      MitigationsAppliedTime: s.MitigationsAppliedTime ?? (s.MitigationsApplied.length > 0 ? new Date(Math.floor((start.getTime() - APPLIED_BEFORE_START_MS) / 1000) * 1000).toISOString() : null),
+      AuditEntries: [...orgAudit, ...(s.AuditEntries ?? [])],
+    })),
   };
   await mkdir(dir, { recursive: true });
   for (const server of state.servers) {
@@ -76,6 +81,8 @@ export async function initLab(dir: string, options: InitLabOptions = {}): Promis
   await writeJsonAtomic(labPaths.state(dir), state);
   await writeJsonAtomic(labPaths.lab(dir), lab);
 }
+
+const APPLIED_BEFORE_START_MS = 3 * 24 * 3600_000;
 
 /** What an advance did. */
 export interface AdvanceResult {

@@ -35,7 +35,12 @@ interface ServerSpec {
   dataCollection?: boolean;
   serviceStopped?: boolean;
   fetchFault?: FetchFailureCode;
+  /** $env:ExchangeInstallPath; default Setup's default on C:. */
+  installPath?: string;
 }
+
+/** Setup's default install folder (Exchange 2016, 2019 and SE alike). */
+const DEFAULT_INSTALL_PATH = 'C:\\Program Files\\Microsoft\\Exchange Server\\V15\\';
 
 function makeServer(spec: ServerSpec): ScenarioServer {
   const major = spec.exSetup.split('.').slice(0, 2).map(Number);
@@ -49,6 +54,9 @@ function makeServer(spec: ServerSpec): ScenarioServer {
     MitigationsBlocked: [],
     DataCollectionEnabled: spec.dataCollection ?? false,
     InternetWebProxy: spec.proxy ?? null,
+    ExchangeInstallPath: spec.installPath ?? DEFAULT_INSTALL_PATH,
+    // Set by the lab's EEMS cycle when it writes MitigationsApplied.
+    MitigationsAppliedTime: null,
     Service: { Status: spec.serviceStopped ? 'Stopped' : 'Running', StartType: 'Automatic' },
     RewriteRules: spec.m2Rules ? M2_RULES.map((rule) => structuredClone(rule)) : [],
     AppPools: [
@@ -95,7 +103,7 @@ function demo(): Scenario {
       makeServer({ name: 'EX05', exSetup: '15.02.1748.046', cu: CU15, serviceStopped: true }),
       // Exchange 2016 CU23 Feb26SU behind a proxy: every fetch fails the signing-certificate check,
       // so it never received M2 although it is below the fix.
-      makeServer({ name: 'EX16-LEGACY', exSetup: '15.01.2507.066', cu: E16_CU23, proxy: 'http://10.0.0.10:8080/', fetchFault: 'signing-cert' }),
+      makeServer({ name: 'EX16-LEGACY', exSetup: '15.01.2507.066', cu: E16_CU23, proxy: 'http://10.0.0.10:8080/', fetchFault: 'signing-cert', installPath: 'D:\\Exchange Server\\V15\\' }),
     ],
     timeline: [
       { atHour: 20, server: 'EX03', action: { kind: 'fault', fault: { kind: 'service-crash', restart: true } } },

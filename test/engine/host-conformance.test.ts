@@ -101,6 +101,13 @@ describe('the lab host and the PowerShell host read the same organisation alike'
     }
     assert.deepEqual(viaPs.organization, viaLab.organization);
     assert.equal(viaPs.collectedAt, viaLab.collectedAt, 'collectedAt is the lab clock (Get-Date on the simulated host)');
+    // K10: what the comparison covers, and where it leads the log reader.
+    const legacy = viaPs.servers.find((s) => s.Name === 'EX16-LEGACY');
+    assert.equal(legacy?.InternetWebProxy, 'http://10.0.0.10:8080/', 'the proxy came back as a Uri and is its address');
+    assert.equal(legacy?.ExchangeInstallPath, 'D:\\Exchange Server\\V15\\', '$env:ExchangeInstallPath read on the server');
+    assert.ok(viaPs.servers.some((s) => typeof s.MitigationsAppliedTime === 'string'), 'MitigationsAppliedTime came back as a time from Get-ExchangeServer');
+    assert.equal(ps.logLocation('EX16-LEGACY')?.folder, '\\\\ex16-legacy.contoso.com\\D$\\Exchange Server\\V15\\Logging\\MitigationService');
+    assert.equal(ps.logLocation('EX01')?.folder, '\\\\ex01.contoso.com\\C$\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\MitigationService');
   });
 
   it('events with bookmarks: the same records, also when read a page at a time', async () => {

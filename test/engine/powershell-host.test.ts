@@ -389,8 +389,8 @@ describe('PowerShell host: logLocation', () => {
   it('uses the configured folder, else the default admin share', () => {
     const h = createPowerShellHost({ settings: settings(), scriptsDir: scriptsDir({}) });
     assert.deepEqual(h.logLocation('EX02'), { server: 'EX02', folder: 'D:\\Exchange\\Logging\\MitigationService' });
-    assert.equal(h.logLocation('EX01')?.folder, '\\\\ex01.contoso.com\\c$\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\MitigationService');
-    assert.equal(h.logLocation('EX09')?.folder, '\\\\EX09\\c$\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\MitigationService');
+    assert.equal(h.logLocation('EX01')?.folder, '\\\\ex01.contoso.com\\C$\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\MitigationService');
+    assert.equal(h.logLocation('EX09')?.folder, '\\\\EX09\\C$\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\MitigationService');
     assert.equal(h.logLocation('EX01;calc'), null);
   });
 });

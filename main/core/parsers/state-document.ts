@@ -32,7 +32,13 @@ const serverSchema = z.looseObject({
   MitigationsApplied: z.array(z.string()),
   MitigationsBlocked: z.array(z.string()),
   DataCollectionEnabled: z.boolean().nullable().optional(),
-  InternetWebProxy: z.string().nullable().optional(),
+  // Windows PowerShell 5.1's ConvertTo-Json writes a System.Uri as an object (K10): its address is taken.
+  InternetWebProxy: z
+    .union([z.string(), z.looseObject({ AbsoluteUri: z.string().optional(), OriginalString: z.string().optional() }).transform((u) => u.AbsoluteUri ?? u.OriginalString ?? null)])
+    .nullable()
+    .optional(),
+  ExchangeInstallPath: z.string().max(1024).nullable().optional(),
+  MitigationsAppliedTime: z.string().refine((s) => !Number.isNaN(Date.parse(s)), 'not a readable ISO 8601 time').nullable().optional(),
   Service: z.looseObject({ Status: z.string(), StartType: z.string() }).nullable().optional(),
   RewriteRules: z.array(rewriteRule),
   AppPools: z.array(appPool),

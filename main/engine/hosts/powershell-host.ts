@@ -69,12 +69,29 @@ export function powershellArgs(scriptPath: string): string[] {
   return ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', scriptPath];
 }
 
+/** A local drive path ("D:\\Exchange Server\\V15\\"): drive letter, then folders without empty or ".." parts. */
+function drivePathParts(path: string): { drive: string; folders: string[] } | null {
+  const m = /^([A-Za-z]):\\([^/:*?"<>|\r\n\0]*)$/.exec(path);
+  if (!m) return null;
+  const folders = m[2]!.replace(/\\$/, '').split('\\');
+  if (folders.length === 1 && folders[0] === '') return { drive: m[1]!.toUpperCase(), folders: [] };
+  if (folders.some((f) => f === '' || f === '.' || f === '..' || f.trim() !== f)) return null;
+  return { drive: m[1]!.toUpperCase(), folders };
+}
+
+const SETUP_DEFAULT = { drive: 'C', folders: ['Program Files', 'Microsoft', 'Exchange Server', 'V15'] };
+
 /**
- * Where a server's Mitigation Service log is, when the settings do not say: the admin share of the
- * default install path. INFERRED: Exchange may be installed elsewhere (then set servers[].logFolder).
+ * Where a server's Mitigation Service log is, when the settings do not say:
+ * `<ExchangeInstallPath>\Logging\MitigationService` (eems-domain.md section 2, CONFIRMED), with the
+ * install path collect-state.ps1 read on the server (K10: Exchange is often not on C:), reached
+ * through the drive's admin share (D:\... -> \\SERVER\D$\...). Without a usable install path (none
+ * collected yet, or not a plain local drive path), Setup's default on C:. INFERRED: that the admin
+ * share is open to this account; set servers[].logFolder where it is not.
  */
-export function defaultLogFolder(computerName: string): string {
-  return `\\\\${computerName}\\c$\\Program Files\\Microsoft\\Exchange Server\\V15\\Logging\\MitigationService`;
+export function defaultLogFolder(computerName: string, installPath?: string | null): string {
+  const { drive, folders } = (installPath ? drivePathParts(installPath) : null) ?? SETUP_DEFAULT;
+  return [`\\\\${computerName}`, `${drive}$`, ...folders, 'Logging', 'MitigationService'].join('\\');
 }
 
 /** Defaults for what the collection reports beyond the mitigation service itself. */
@@ -102,6 +119,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
   const scriptsProblem = hashes ? checkScripts(scriptsDir, hashes) : null;
   const clock = options.clock ?? { now: () => new Date() };
   const mode: ScriptRequest['mode'] = settings.connection.mode === 'remote' ? 'remote' : 'local';
+  const installPaths = new Map<string, string>();
 
   const baseRequest = (servers: string[]): ScriptRequest => {
     const uris = connectionUrisFor(settings, servers);
@@ -175,6 +193,8 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
           ? readCollectedState(outcome.result, valid, now, scriptPath)
           : { ...doc, servers: valid.map((name) => unreadableServer(name, `${name}: ${outcome.error}`)) };
       }
+      // The log folder follows each server's install path from its last good collection.
+      for (const server of doc.servers) if (server.ExchangeInstallPath) installPaths.set(server.Name.toLowerCase(), server.ExchangeInstallPath);
       return { ...doc, servers: [...doc.servers, ...refused] };
     },
 
@@ -231,7 +251,8 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
       const checked = checkServerName(server);
       if (!checked.ok) return null;
       const entry = settings.servers.find((s) => s.name.toLowerCase() === checked.value.toLowerCase());
-      return { server: checked.value, folder: entry?.logFolder ?? defaultLogFolder(computerNameFor(settings, checked.value)) };
+      const installPath = installPaths.get(checked.value.toLowerCase()) ?? null;
+      return { server: checked.value, folder: entry?.logFolder ?? defaultLogFolder(computerNameFor(settings, checked.value), installPath) };
     },
 
     // test-endpoint.ps1 and its result live in endpoint-check.ts.

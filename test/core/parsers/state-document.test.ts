@@ -96,3 +96,20 @@ test('property: any JSON value gives a result or a named error, never a throw', 
     { numRuns: 400 },
   );
 });
+
+test('K10 fields: InternetWebProxy as Windows PowerShell 5.1 writes a System.Uri, ExchangeInstallPath and MitigationsAppliedTime pass; a bad time is refused by name', () => {
+  // What 5.1's ConvertTo-Json makes of [System.Uri]'http://10.0.0.10:8080/' (abridged).
+  const uriObject = { AbsolutePath: '/', AbsoluteUri: 'http://10.0.0.10:8080/', Host: '10.0.0.10', Port: 8080, OriginalString: 'http://10.0.0.10:8080', IsAbsoluteUri: true };
+  const server = (extra: Record<string, unknown>) => ({ Name: 'EX01', MitigationsApplied: [], MitigationsBlocked: [], RewriteRules: [], AppPools: [], Services: [], Error: null, ...extra });
+  const ok = parseStateDocument(doc([server({ InternetWebProxy: uriObject, ExchangeInstallPath: 'D:\\Exchange Server\\V15\\', MitigationsAppliedTime: '2026-12-01T10:00:13Z' })]));
+  assert.ok(ok.ok, ok.ok ? '' : ok.error);
+  assert.equal(ok.value.servers[0]!.InternetWebProxy, 'http://10.0.0.10:8080/');
+  assert.equal(ok.value.servers[0]!.ExchangeInstallPath, 'D:\\Exchange Server\\V15\\');
+  assert.equal(ok.value.servers[0]!.MitigationsAppliedTime, '2026-12-01T10:00:13Z');
+  const onlyOriginal = parseStateDocument(doc([server({ InternetWebProxy: { OriginalString: 'http://proxy:3128' } })]));
+  assert.ok(onlyOriginal.ok);
+  assert.equal(onlyOriginal.value.servers[0]!.InternetWebProxy, 'http://proxy:3128');
+  const bad = parseStateDocument(doc([server({ MitigationsAppliedTime: 'yesterday' })]));
+  assert.equal(bad.ok, false);
+  assert.match(!bad.ok ? bad.error : '', /MitigationsAppliedTime/);
+});

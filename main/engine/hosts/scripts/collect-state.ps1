@@ -19,7 +19,13 @@
 $onServer = {
     param([string[]]$AppPools, [string[]]$Services, [string[]]$Locations)
     $ErrorActionPreference = 'Stop'
-    $out = @{ ExSetupVersion = $null; Service = $null; AppPools = @(); Services = @(); RewriteRules = @() }
+    $out = @{ ExSetupVersion = $null; ExchangeInstallPath = $null; Service = $null; AppPools = @(); Services = @(); RewriteRules = @() }
+
+    # Where Exchange is installed on this server (K10: often not C:); the Mitigation Service log is
+    # in its Logging\MitigationService folder. Setup sets the variable; the registry is the fallback.
+    $setupKey = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15\Setup' -ErrorAction SilentlyContinue
+    $msiInstallPath = if ($setupKey -and $setupKey.PSObject.Properties['MsiInstallPath']) { [string]$setupKey.MsiInstallPath } else { '' }
+    if ($env:ExchangeInstallPath) { $out.ExchangeInstallPath = [string]$env:ExchangeInstallPath } elseif ($msiInstallPath) { $out.ExchangeInstallPath = $msiInstallPath }
 
     # ExSetup.exe's FileVersion is the only source of the SU level (AdminDisplayVersion shows the CU).
     # Setup puts its Bin folder on PATH; else the install path from the environment or the registry.
@@ -27,9 +33,7 @@ $onServer = {
     $command = Get-Command ExSetup.exe -CommandType Application -ErrorAction SilentlyContinue | Select-Object -First 1
     if ($command) { $out.ExSetupVersion = [string]$command.FileVersionInfo.FileVersion }
     if (-not $out.ExSetupVersion) {
-        $roots = @([string]$env:ExchangeInstallPath)
-        $setupKey = Get-ItemProperty -LiteralPath 'HKLM:\SOFTWARE\Microsoft\ExchangeServer\v15\Setup' -ErrorAction SilentlyContinue
-        if ($setupKey) { $roots += [string]$setupKey.MsiInstallPath }
+        $roots = @([string]$env:ExchangeInstallPath, $msiInstallPath)
         foreach ($root in $roots) {
             if (-not $root) { continue }
             $exsetup = Join-Path $root 'Bin\ExSetup.exe'
@@ -153,7 +157,9 @@ function Get-EemsServerState([string]$Name, $Options, $Audit) {
         $state.MitigationsApplied = ConvertTo-EemsStringList $server.MitigationsApplied
         $state.MitigationsBlocked = ConvertTo-EemsStringList $server.MitigationsBlocked
         $state.DataCollectionEnabled = if ($null -eq $server.DataCollectionEnabled) { $null } else { [bool]$server.DataCollectionEnabled }
-        $state.InternetWebProxy = if ($server.InternetWebProxy) { [string]$server.InternetWebProxy } else { $null }
+        $state.InternetWebProxy = ConvertTo-EemsUriText (Get-EemsField $server 'InternetWebProxy')
+        # On current builds only (K10); the capture of a 2019 CU11 server has no such property.
+        $state.MitigationsAppliedTime = Format-EemsUtcTime (Get-EemsField $server 'MitigationsAppliedTime')
         # Organisation-wide changes concern every server, so each server carries them too.
         $state.AuditEntries = @($Audit | Where-Object { $_.CmdletName -eq 'Set-OrganizationConfig' -or (($_.ObjectModified -split '[\\/]')[-1] -eq $state.Name) })
     } catch {
@@ -167,6 +173,8 @@ function Get-EemsServerState([string]$Name, $Options, $Audit) {
         )
         $remote = Invoke-EemsOnServer $state.Fqdn $onServer $arguments
         $state.ExSetupVersion = if ($remote.ExSetupVersion) { [string]$remote.ExSetupVersion } else { $null }
+        $installPath = Get-EemsField $remote 'ExchangeInstallPath'
+        $state.ExchangeInstallPath = if ($installPath) { [string]$installPath } else { $null }
         $state.Service = if ($remote.Service) { [ordered]@{ Status = [string]$remote.Service.Status; StartType = [string]$remote.Service.StartType } } else { $null }
         $state.RewriteRules = @(foreach ($r in @($remote.RewriteRules)) { if ($r) { ConvertTo-EemsRewriteRule $r } })
         $state.AppPools = @(foreach ($p in @($remote.AppPools)) { if ($p) { [ordered]@{ Name = [string]$p.Name; State = [string]$p.State } } })

@@ -73,6 +73,20 @@ function Format-EemsUtcTime($Time) {
     return ([datetime]$Time).ToUniversalTime().ToString("yyyy-MM-dd'T'HH:mm:ss'Z'", [System.Globalization.CultureInfo]::InvariantCulture)
 }
 
+# InternetWebProxy arrives as a System.Uri (K10), as its string, or as a property bag where a Uri
+# was serialised without its type: always the absolute address as text, or $null.
+function ConvertTo-EemsUriText($Value) {
+    if ($null -eq $Value) { return $null }
+    if ($Value -is [System.Uri]) { if ($Value.IsAbsoluteUri) { return $Value.AbsoluteUri } else { return $Value.OriginalString } }
+    foreach ($name in @('AbsoluteUri', 'OriginalString')) {
+        $text = Get-EemsField $Value $name
+        if ($text) { return [string]$text }
+    }
+    $plain = [string]$Value
+    if ($plain) { return $plain }
+    return $null
+}
+
 function Assert-EemsName([string]$Value, [string]$Pattern, [string]$What) {
     if ($Value -notmatch $Pattern) { throw "The $What in the request is not valid; nothing was run." }
     return $Value

@@ -42,6 +42,10 @@ function ConvertTo-SimExchangeServer($Found) {
         DataCollectionEnabled = $(if ($null -eq (& $get 'DataCollectionEnabled')) { $null } else { [bool](& $get 'DataCollectionEnabled') })
         InternetWebProxy = $(if ($proxy) { [uri][string]$proxy } else { $null })
     }
+    # A DateTime on current builds (the 2016 capture has one; the 2019 CU11 capture has none): the
+    # lab's value is patched in the way that capture holds it, <DT N="MitigationsAppliedTime">.
+    $appliedTime = & $get 'MitigationsAppliedTime'
+    $patch.MitigationsAppliedTime = $(if ($appliedTime) { [datetime]::Parse([string]$appliedTime, [System.Globalization.CultureInfo]::InvariantCulture, [System.Globalization.DateTimeStyles]::RoundtripKind) } else { $null })
     return New-SimCaptureObject 'E19-GetExchangeServer.xml' $patch ([string]$s.Name)
 }
 
@@ -256,6 +260,9 @@ function Invoke-Command {
     $root = Sync-SimIisFiles $found
     $env:windir = Join-Path $root 'Windows'
     $env:EEMS_SIM_SERVER = [string]$found.State.Name
+    # Setup's environment variable on the server (K10); the lab says where Exchange is installed.
+    $installPath = if ($found.State.PSObject.Properties['ExchangeInstallPath']) { [string]$found.State.ExchangeInstallPath } else { '' }
+    if ($installPath) { $env:ExchangeInstallPath = $installPath } else { Remove-Item Env:ExchangeInstallPath -ErrorAction SilentlyContinue }
     $ps = [powershell]::Create()
     try {
         [void]$ps.AddScript('Set-StrictMode -Version Latest; $ErrorActionPreference = ''Stop''; Import-Module SimServer -Global').Invoke()
