@@ -7,7 +7,7 @@ export type { InitLabOptions, AdvanceResult, LabSummary, LabServerSummary } from
 export { createLabHost } from './lab-host.js';
 export type { LabHost, LabHostOptions } from './lab-host.js';
 export { SCENARIOS } from './scenarios.js';
-export { NotALabError, labPaths } from './lab-store.js';
+export { LabFileError, NotALabError, labPaths } from './lab-store.js';
 export { FETCH_FAILURE_CODES } from './lab-types.js';
 export type { LabFault, FetchFailureCode, ServerAdvanceReport } from './lab-types.js';
 export { describeFailure } from './eems-cycle.js';

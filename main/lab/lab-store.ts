@@ -35,6 +35,46 @@ export class NotALabError extends Error {
   }
 }
 
+/**
+ * A lab file that is missing, unreadable or damaged: the sentence names the file, what is wrong
+ * with it and what to do, so `serve --lab`, `poll --lab` and `lab advance` can say it as it is.
+ */
+export class LabFileError extends Error {
+  constructor(readonly path: string, problem: string) {
+    super(`The lab file ${path} ${problem}. Restore it from a copy, or start a new lab in another folder with: eems-watch lab init NEW-FOLDER`);
+    this.name = 'LabFileError';
+  }
+}
+
+/** What is wrong with a file that could not be read, in words. */
+function readProblem(error: unknown): string {
+  const code = (error as NodeJS.ErrnoException).code;
+  if (code === 'ENOENT') return 'is missing';
+  if (code === 'EACCES' || code === 'EPERM') return 'cannot be read by this account (permission denied)';
+  if (code === 'EISDIR') return 'is a folder, not a file';
+  return `cannot be read (${(error as Error).message})`;
+}
+
+/** Parse a lab file's JSON; a damaged file is a LabFileError naming it. */
+function parseLabJson(text: string, path: string): unknown {
+  try {
+    const value = JSON.parse(text) as unknown;
+    if (value === null || typeof value !== 'object' || Array.isArray(value)) throw new SyntaxError('it is not a JSON object');
+    return value;
+  } catch (error) {
+    throw new LabFileError(path, `is damaged: it is not a JSON document of the lab (${(error as Error).message})`);
+  }
+}
+
+function readLabText(path: string): string {
+  try {
+    return readFileSync(path, 'utf8');
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') throw error;
+    throw new LabFileError(path, readProblem(error));
+  }
+}
+
 interface CacheEntry {
   key: string;
   value: unknown;
@@ -59,16 +99,28 @@ export async function writeJsonAtomic(path: string, value: unknown): Promise<voi
 
 /** A fresh, mutable copy of a JSON document (for read-modify-write under the lock). */
 export async function readJsonFresh<T>(path: string): Promise<T> {
-  return JSON.parse(await readFile(path, 'utf8')) as T;
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (error) {
+    throw new LabFileError(path, readProblem(error));
+  }
+  return parseLabJson(text, path) as T;
 }
 
 /** A shared, read-only parsed document; re-read only when the file changed. Do not mutate it. */
 export function readJsonCachedSync<T>(path: string): T {
-  const st = statSync(path);
+  let st;
+  try {
+    st = statSync(path);
+  } catch (error) {
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') throw error;
+    throw new LabFileError(path, readProblem(error));
+  }
   const key = identity(st);
   const hit = cache.get(path);
   if (hit && hit.key === key) return hit.value as T;
-  const value = JSON.parse(readFileSync(path, 'utf8')) as T;
+  const value = parseLabJson(readLabText(path), path) as T;
   cache.set(path, { key, value });
   return value;
 }
@@ -81,16 +133,20 @@ export function readLabCached(dir: string): LabDocument {
     // No existsSync first: every host call reads the clock, so one stat per call matters.
     doc = readJsonCachedSync<LabDocument>(path);
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOENT' || (error as NodeJS.ErrnoException).code === 'ENOTDIR') throw new NotALabError(dir);
+    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') throw new NotALabError(dir);
+    if (error instanceof LabFileError && !existsSync(path)) throw new NotALabError(dir);
     throw error;
   }
   if (doc?.format !== 'eems-watch-lab') throw new NotALabError(dir);
   return doc;
 }
 
-/** state.json, read-only. */
+/** state.json, read-only; a LabFileError when it is missing, damaged or has no servers list. */
 export function readStateCached(dir: string): LabStateDocument {
-  return readJsonCachedSync<LabStateDocument>(labPaths.state(dir));
+  const path = labPaths.state(dir);
+  const state = readJsonCachedSync<LabStateDocument>(path);
+  if (!Array.isArray(state.servers)) throw new LabFileError(path, 'is damaged: it has no "servers" list');
+  return state;
 }
 
 /** Both documents as mutable copies. */
@@ -98,6 +154,7 @@ export async function loadLab(dir: string): Promise<{ lab: LabDocument; state: L
   readLabCached(dir); // NotALabError when it is not one
   const lab = await readJsonFresh<LabDocument>(labPaths.lab(dir));
   const state = await readJsonFresh<LabStateDocument>(labPaths.state(dir));
+  if (!Array.isArray(state.servers)) throw new LabFileError(labPaths.state(dir), 'is damaged: it has no "servers" list');
   return { lab, state };
 }
 
@@ -221,7 +278,12 @@ export async function readServerEvents(dir: string, name: string, sinceRecordId 
     const end = chunk.indexOf(10, lineStart);
     const line = chunk.subarray(lineStart, end).toString('utf8');
     if (line.trim().length > 0) {
-      const event = JSON.parse(line) as EemsEvent;
+      let event: EemsEvent;
+      try {
+        event = JSON.parse(line) as EemsEvent;
+      } catch (error) {
+        throw new LabFileError(path, `is damaged at byte ${from + lineStart}: a line is not a JSON event (${(error as Error).message})`);
+      }
       marks.push([event.recordId, from + lineStart]);
       if (event.recordId > sinceRecordId) events.push(event);
     }

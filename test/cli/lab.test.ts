@@ -76,3 +76,45 @@ test('bad input: one line on stderr, exit 2, no stack trace', async (t) => {
   assert.equal(hours.code, 2);
   assert.match(hours.stderr, /--hours must be a whole number/);
 });
+
+test('a damaged or missing lab file is named in the error, with what is wrong and what to do, by lab advance and poll alike', async (t) => {
+  const { writeFile, rm: remove } = await import('node:fs/promises');
+  const root = await temp(t);
+  const cases: { name: string; damage: (dir: string) => Promise<void>; file: string; problem: RegExp }[] = [
+    { name: 'state.json not JSON', damage: (d) => writeFile(join(d, 'state.json'), '{"collectedAt": "2026-'), file: 'state.json', problem: /is damaged: it is not a JSON document/ },
+    { name: 'state.json null', damage: (d) => writeFile(join(d, 'state.json'), 'null'), file: 'state.json', problem: /is damaged/ },
+    { name: 'state.json without servers', damage: (d) => writeFile(join(d, 'state.json'), '{"collectedAt":"2026-06-15T08:00:00Z","organization":{}}'), file: 'state.json', problem: /has no "servers" list/ },
+    { name: 'state.json missing', damage: (d) => remove(join(d, 'state.json')), file: 'state.json', problem: /is missing/ },
+    { name: 'lab.json not JSON', damage: (d) => writeFile(join(d, 'lab.json'), '\u0000\u0001garbage'), file: 'lab.json', problem: /is damaged/ },
+  ];
+  for (const c of cases) {
+    const dir = join(root, c.name.replace(/\W+/g, '-'));
+    assert.equal((await run(['lab', 'init', dir])).code, 0);
+    await c.damage(dir);
+    const expectFile = new RegExp(`The lab file ${join(dir, c.file).replace(/[\\^$.*+?()[\]{}|]/g, '\\$&')} `);
+    for (const [args, code] of [[['lab', 'advance', dir, '--hours', '1'], 2], [['poll', '--once', '--lab', dir, '--json', '--data', join(root, `${c.name}-data`)], 3]] as const) {
+      const result = await run([...args]);
+      assert.equal(result.code, code, `${c.name}: ${args.join(' ')}: ${result.stderr}`);
+      assert.match(result.stderr, expectFile, `${c.name}: ${args.join(' ')} names the file`);
+      assert.match(result.stderr, c.problem, `${c.name}: says what is wrong`);
+      assert.match(result.stderr, /eems-watch lab init NEW-FOLDER/, `${c.name}: says what to do`);
+      assert.doesNotMatch(result.stderr, /\n\s+at /, 'no stack trace');
+    }
+  }
+});
+
+test('a broken line in a server\'s events file is named with its file and byte offset when the lab host reads events', async (t) => {
+  const { appendFile } = await import('node:fs/promises');
+  const { createLabHost } = await import('../../main/lab/index.js');
+  const dir = join(await temp(t), 'lab');
+  assert.equal((await run(['lab', 'init', dir])).code, 0);
+  const file = join(dir, 'servers', 'EX01', 'events.jsonl');
+  await appendFile(file, '{"recordId": 1, broken\n');
+  const host = await createLabHost(dir);
+  try {
+    await assert.rejects(host.events('EX01', 0), (error: Error) => error.message.startsWith(`The lab file ${file} is damaged at byte 0: a line is not a JSON event`) && /eems-watch lab init NEW-FOLDER/.test(error.message));
+    assert.deepEqual(await host.events('EX02', 0), [], 'the other servers are still read');
+  } finally {
+    host.close();
+  }
+});
