@@ -32,6 +32,11 @@ const FIRST_CHECK_MS = 10 * MINUTE;
  * Run the hour that starts at slotStart on this server: nothing when its service is not running,
  * nor when it hangs (service-silent: Running, yet no log line and no event).
  */
+/** A MitigationsAppliedTime value: whole seconds, as Get-ExchangeServer's value is compared. */
+export function appliedTimeAt(ms: number): string {
+  return new Date(Math.floor(ms / 1000) * 1000).toISOString();
+}
+
 export function runServerHour(writer: LabWriter, state: LabStateDocument, server: ServerState, slotStart: number, hour: number): void {
   if (server.Service?.Status !== 'Running') return;
   const labServer = writer.labServer(server.Name);
@@ -157,8 +162,8 @@ function reconcile(writer: LabWriter, state: LabStateDocument, server: ServerSta
   if (before.join('|') !== server.MitigationsApplied.join('|')) {
     const time = at(13);
     // INFERRED: MitigationsAppliedTime moves when the service writes MitigationsApplied (K10 names
-    // the property, not when it changes). Whole seconds, as Get-ExchangeServer's value is compared.
-    server.MitigationsAppliedTime = new Date(Math.floor(time / 1000) * 1000).toISOString();
+    // the property, not when it changes).
+    server.MitigationsAppliedTime = appliedTimeAt(time);
     writer.log(server, [{ time, component: 'UpdateAD', level: 'Information', message: `MitigationsApplied updated to ${server.MitigationsApplied.join(',')}` }]);
     writer.event(server, {
       time: time + 1,

@@ -66,13 +66,18 @@ function parseLabJson(text: string, path: string): unknown {
   }
 }
 
-function readLabText(path: string): string {
-  try {
-    return readFileSync(path, 'utf8');
-  } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') throw error;
-    throw new LabFileError(path, readProblem(error));
-  }
+/**
+ * The error to throw for a lab file that could not be read: a LabFileError naming it, except
+ * ENOTDIR, passed on as it is (a path below a file: the folder is not a lab, see readLabCached).
+ */
+function readError(path: string, error: unknown): unknown {
+  return (error as NodeJS.ErrnoException).code === 'ENOTDIR' ? error : new LabFileError(path, readProblem(error));
+}
+
+/** A state document without its servers list is damaged. */
+function checkServersList(path: string, state: LabStateDocument): LabStateDocument {
+  if (!Array.isArray(state.servers)) throw new LabFileError(path, 'is damaged: it has no "servers" list');
+  return state;
 }
 
 interface CacheEntry {
@@ -103,7 +108,7 @@ export async function readJsonFresh<T>(path: string): Promise<T> {
   try {
     text = await readFile(path, 'utf8');
   } catch (error) {
-    throw new LabFileError(path, readProblem(error));
+    throw readError(path, error);
   }
   return parseLabJson(text, path) as T;
 }
@@ -111,17 +116,17 @@ export async function readJsonFresh<T>(path: string): Promise<T> {
 /** A shared, read-only parsed document; re-read only when the file changed. Do not mutate it. */
 export function readJsonCachedSync<T>(path: string): T {
   let st;
+  let text: string;
   try {
     st = statSync(path);
+    const hit = cache.get(path);
+    if (hit && hit.key === identity(st)) return hit.value as T;
+    text = readFileSync(path, 'utf8');
   } catch (error) {
-    if ((error as NodeJS.ErrnoException).code === 'ENOTDIR') throw error;
-    throw new LabFileError(path, readProblem(error));
+    throw readError(path, error);
   }
-  const key = identity(st);
-  const hit = cache.get(path);
-  if (hit && hit.key === key) return hit.value as T;
-  const value = parseLabJson(readLabText(path), path) as T;
-  cache.set(path, { key, value });
+  const value = parseLabJson(text, path) as T;
+  cache.set(path, { key: identity(st), value });
   return value;
 }
 
@@ -144,17 +149,14 @@ export function readLabCached(dir: string): LabDocument {
 /** state.json, read-only; a LabFileError when it is missing, damaged or has no servers list. */
 export function readStateCached(dir: string): LabStateDocument {
   const path = labPaths.state(dir);
-  const state = readJsonCachedSync<LabStateDocument>(path);
-  if (!Array.isArray(state.servers)) throw new LabFileError(path, 'is damaged: it has no "servers" list');
-  return state;
+  return checkServersList(path, readJsonCachedSync<LabStateDocument>(path));
 }
 
 /** Both documents as mutable copies. */
 export async function loadLab(dir: string): Promise<{ lab: LabDocument; state: LabStateDocument }> {
   readLabCached(dir); // NotALabError when it is not one
   const lab = await readJsonFresh<LabDocument>(labPaths.lab(dir));
-  const state = await readJsonFresh<LabStateDocument>(labPaths.state(dir));
-  if (!Array.isArray(state.servers)) throw new LabFileError(labPaths.state(dir), 'is damaged: it has no "servers" list');
+  const state = checkServersList(labPaths.state(dir), await readJsonFresh<LabStateDocument>(labPaths.state(dir)));
   return { lab, state };
 }
 

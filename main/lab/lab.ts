@@ -6,7 +6,7 @@
  */
 import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { existsSync } from 'node:fs';
-import { runServerHour } from './eems-cycle.js';
+import { appliedTimeAt, runServerHour } from './eems-cycle.js';
 import { applyFault, applyTimelineAction } from './lab-faults.js';
 import { drawInt, seedOf } from './lab-random.js';
 import { labPaths, loadLab, readLabCached, readStateCached, saveLab, withLabLock, writeJsonAtomic } from './lab-store.js';
@@ -69,7 +69,7 @@ export async function initLab(dir: string, options: InitLabOptions = {}): Promis
     servers: scenario.servers.map(({ state: s }) => ({
       ...s,
       // A scenario starts with its mitigations already applied: as if the service wrote them three days before.
-      MitigationsAppliedTime: s.MitigationsAppliedTime ?? (s.MitigationsApplied.length > 0 ? new Date(Math.floor((start.getTime() - APPLIED_BEFORE_START_MS) / 1000) * 1000).toISOString() : null),
+      MitigationsAppliedTime: s.MitigationsAppliedTime ?? (s.MitigationsApplied.length > 0 ? appliedTimeAt(start.getTime() - APPLIED_BEFORE_START_MS) : null),
       AuditEntries: [...orgAudit, ...(s.AuditEntries ?? [])],
     })),
   };
