@@ -4,7 +4,6 @@
  * them again anyway, so a transport that forgets cannot skip validation. Results, never throws.
  */
 import { planOrgReenable, planRemoval, type ActionPlan } from '../core/mitigations/removal-plan.js';
-import type { KnowledgeBase } from '../core/mitigations/knowledge-base.js';
 import type { Clock, HostPort } from '../core/ports.js';
 import { compareFeedWithState } from '../core/feed/compare-feed.js';
 import { createFeedVerifier, type FeedVerifier } from '../engine/feed-verifier.js';
@@ -32,13 +31,15 @@ export interface SettingsPort {
 export interface ApiServiceDeps {
   engine: Engine;
   host: HostPort;
-  knowledge: KnowledgeBase;
   clock: Clock;
   settings: SettingsPort;
   /** Extra PEM roots for verifyFeed (a private lab's test PKI). */
   trustedRoots?: string[];
-  /** Where the knowledge in force came from (knowledge-source.ts); the built-in knowledge when absent. */
-  knowledgeInfo?: KnowledgeInfo;
+  /**
+   * Where the knowledge in force (engine.knowledge()) came from (knowledge-source.ts), read at each
+   * call since a changed update is read again; the built-in knowledge when absent.
+   */
+  knowledgeInfo?: () => KnowledgeInfo;
   /** Verifies definitions files off the main thread (default: one created here, feed-verifier.ts). */
   feedVerifier?: FeedVerifier;
 }
@@ -51,7 +52,8 @@ const ok = <T>(value: T): { ok: true; value: T } => ({ ok: true, value });
 /**
  * Settings the running engine cannot take, so a change to them waits for a restart: the host is
  * opened with the connection (mode, lab folder, remoting URI, authentication, PowerShell path, and
- * the PowerShell host's own call time-out) and the knowledge-base override is loaded once.
+ * the PowerShell host's own call time-out), and which knowledge update is read is fixed at start
+ * (its file is read again when it changes: knowledge-source.ts).
  * (start-at-login is applied by the app on the settings-changed event.)
  */
 const RESTART_ONLY = ['connection', 'knowledgeOverrideFile'];
@@ -109,7 +111,7 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
     host: deps.host,
     journal: engine.journal,
     clock,
-    knowledge: () => deps.knowledge,
+    knowledge: () => engine.knowledge(),
     emit,
     recollect: async (server) => {
       await engine.pollNow(server ?? undefined);
@@ -127,7 +129,7 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
     if (!plan.server || !plan.mitigation) return null;
     await engine.pollNow(plan.server);
     const snap = findServer(plan.server);
-    return recheckPlan(plan, snap?.state ?? null, snap ? (snap.pollError ?? (snap.state ? null : 'no state')) : null, deps.knowledge);
+    return recheckPlan(plan, snap?.state ?? null, snap ? (snap.pollError ?? (snap.state ? null : 'no state')) : null, engine.knowledge());
   }
 
   /** A server plan from the server's last read state, kept for runPlan. */
@@ -142,7 +144,7 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
   const findServer = (name: string) => engine.snapshot().servers.find((s) => s.name.toLowerCase() === name.toLowerCase()) ?? null;
   const overview = async () => {
     const snap = engine.snapshot();
-    const built = buildOverview(snap, deps.knowledge, await engine.journal.mutes(), clock.now());
+    const built = buildOverview(snap, engine.knowledge(), await engine.journal.mutes(), clock.now());
     const summaries = alertSummaries(snap, await engine.journal.alerts());
     return { ...built, servers: built.servers.map((s) => ({ ...s, alerts: summaries.get(s.name.toLowerCase()) ?? [] })) };
   };
@@ -195,7 +197,7 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
       const wanted = mitigation.toLowerCase();
       const verdict = snap.verdicts.find((v) => v.id.toLowerCase() === wanted) ?? snap.verdicts.find((v) => v.family.toLowerCase() === wanted);
       if (!verdict) return fail('not-found', `${mitigation} is not on ${server} any more: poll again to refresh the view.`);
-      const planned = planRemoval(snap.state, verdict, deps.knowledge);
+      const planned = planRemoval(snap.state, verdict, engine.knowledge());
       if (!planned.ok) return fail('conflict', planned.error);
       return ok(plans.store(planned.plan));
     },
@@ -218,10 +220,10 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
     async verifyFeed({ xml, at }) {
       // In a worker with a time limit: a large file must not keep the other requests waiting (14.6).
       deps.feedVerifier ??= createFeedVerifier();
-      const result = await deps.feedVerifier.verify(xml, { at: at ? new Date(at) : clock.now(), extraTrustedRoots: deps.trustedRoots });
+      const result = await deps.feedVerifier.verify(xml, { at: at ? new Date(at) : clock.now(), extraTrustedRoots: deps.trustedRoots, trust: engine.knowledge().feedTrust });
       // Only signed, trusted definitions are compared with the servers (configs is empty otherwise).
       const state = engine.snapshot().state;
-      const servers = state && result.configs.length > 0 ? compareFeedWithState(result.configs, state, deps.knowledge).servers : [];
+      const servers = state && result.configs.length > 0 ? compareFeedWithState(result.configs, state, engine.knowledge()).servers : [];
       return ok({ verdict: result.verdict, reasons: result.reasons, signatureValid: result.signatureValid, chain: result.chain, checkedAt: result.checkedAt, configs: result.configs, servers });
     },
     getSettings: async () => ok(deps.settings.get()),
@@ -235,13 +237,13 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
       const update: SettingsUpdate = { settings: result.value, restartRequired: restartRequiredFields(before, result.value) };
       return ok(update);
     },
-    getKnowledge: async () => ok(knowledgeView(deps.knowledge, deps.knowledgeInfo ?? null, engine.snapshot().state?.servers ?? [], clock.now())),
+    getKnowledge: async () => ok(knowledgeView(engine.knowledge(), deps.knowledgeInfo?.() ?? null, engine.snapshot().state?.servers ?? [], clock.now())),
     async getServer({ server }) {
       const snap = engine.snapshot();
       const found = snap.servers.find((s) => s.name.toLowerCase() === server.toLowerCase());
       if (!found) return fail('not-found', `${server} is not among the watched servers. Pick one in the Servers view, or add it under Settings.`);
       const timeline = await listAlerts({ server: found.name, limit: 200 });
-      return ok(buildServerDetail({ snap, server: found, knowledge: deps.knowledge, mutes: await engine.journal.mutes(), now: clock.now(), history: engine.history(found.name), timeline }));
+      return ok(buildServerDetail({ snap, server: found, knowledge: engine.knowledge(), mutes: await engine.journal.mutes(), now: clock.now(), history: engine.history(found.name), timeline }));
     },
     async exportData({ what, format }) {
       if (what === 'servers') return ok(exportServers(await overview(), format));

@@ -6,11 +6,11 @@
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join, resolve } from 'node:path';
+import { join, resolve } from 'node:path';
 import { createApiService, type SettingsPort } from './api-service.js';
 import type { ApiService } from './eems-api.js';
 import type { KnowledgeBase } from '../core/mitigations/knowledge-base.js';
-import { loadKnowledgeSource, type KnowledgeInfo } from '../engine/knowledge-source.js';
+import { loadKnowledgeSource, watchKnowledgeSource, type KnowledgeInfo, type KnowledgeWatch } from '../engine/knowledge-source.js';
 import type { Clock, HostPort, NotifierPort } from '../core/ports.js';
 import { createEngine } from '../engine/engine.js';
 import type { Engine } from '../engine/engine-types.js';
@@ -18,10 +18,7 @@ import { createPowerShellHost } from '../engine/hosts/powershell-host.js';
 import { systemClock } from '../engine/scheduler.js';
 import type { Settings } from '../engine/settings/settings-schema.js';
 import { advanceLab, createLabHost, initLab, summarizeLab, type LabHost } from '../lab/index.js';
-import { findPwsh, PWSH_MISSING, simEnvironment, simPowerShellFiles } from '../lab/powershell-sim/sim-files.js';
-import { findProjectRoot } from '../engine/project-root.js';
-import { settingsSchema } from '../engine/settings/settings-schema.js';
-import { fileURLToPath } from 'node:url';
+import { createSimulatedPowerShellHost } from './simulated-powershell.js';
 
 type Say = (line: string) => void;
 
@@ -37,9 +34,13 @@ export async function loadKnowledge(settings: Settings, say: Say): Promise<Knowl
   return (await loadKnowledgeWithInfo(settings, say)).kb;
 }
 
+function knowledgeSourceOptions(settings: Settings) {
+  return { file: settings.knowledgeOverrideFile, url: settings.knowledgeUrl, now: () => new Date() };
+}
+
 /** The same, with where the knowledge came from (knowledge-source.ts), for the Diagnostics view. */
 export async function loadKnowledgeWithInfo(settings: Settings, say: Say): Promise<{ kb: KnowledgeBase; info: KnowledgeInfo }> {
-  const loaded = await loadKnowledgeSource({ file: settings.knowledgeOverrideFile, url: settings.knowledgeUrl, now: () => new Date() });
+  const loaded = await loadKnowledgeSource(knowledgeSourceOptions(settings));
   if (loaded.info.lastError) say(loaded.info.lastError);
   return loaded;
 }
@@ -78,20 +79,9 @@ export interface OpenedHost {
  */
 export type LabReader = 'lab' | 'powershell';
 
-/** The lab's servers read through the PowerShell host and the simulated Exchange. */
-function openSimulatedPowerShell(lab: LabHost, labDir: string, servers: string[], settings: Settings): HostPort {
-  if (process.platform === 'win32') {
-    throw new Error('--host powershell runs the simulated Exchange through a POSIX shell launcher, so it is not available on Windows yet. Leave out --host powershell, or point EEMS Watch at a real Exchange server.');
-  }
-  const pwsh = findPwsh();
-  if (!pwsh) throw new Error(PWSH_MISSING);
-  const files = simPowerShellFiles(findProjectRoot(dirname(fileURLToPath(import.meta.url))));
-  const simSettings = settingsSchema.parse({
-    ...settings,
-    connection: { ...settings.connection, mode: 'remote', remoteUri: 'http://{server}/PowerShell/', powershellPath: files.launcher, labDir: undefined },
-    servers: servers.map((name) => ({ name })),
-  });
-  const host = createPowerShellHost({ settings: simSettings, clock: lab.clock, env: simEnvironment(files, labDir, pwsh) });
+/** The lab read through the PowerShell host and the simulated Exchange. */
+function openSimulatedPowerShell(lab: LabHost, labDir: string, settings: Settings): HostPort {
+  const host = createSimulatedPowerShellHost(labDir, { clock: lab.clock, host: { timeoutMs: settings.connection.callTimeoutSeconds * 1000 } });
   // Two things stay the lab's own. The hourly log is read as files (over the admin share in
   // production), not through PowerShell, and the simulated servers' folders are the lab's.
   // test-endpoint.ps1 would fetch Microsoft's real endpoint from this machine, which says nothing
@@ -118,7 +108,7 @@ export async function openHost(settings: Settings, options: { dataDir: string; l
   let host: HostPort = lab;
   if (options.reader === 'powershell') {
     try {
-      host = openSimulatedPowerShell(lab, labDir, servers, settings);
+      host = openSimulatedPowerShell(lab, labDir, settings);
     } catch (error) {
       lab.close();
       throw error;
@@ -148,6 +138,8 @@ export interface RuntimeOptions {
   demoHours?: number;
   /** In lab mode, one lab hour passes every this many real seconds (default 3600; 0: never). */
   labHourSeconds?: number;
+  /** How often the knowledge update's file is looked at (default 60 s). */
+  knowledgeCheckMs?: number;
   say?: Say;
 }
 
@@ -156,7 +148,10 @@ export interface EemsRuntime {
   service: ApiService;
   host: HostPort;
   clock: Clock;
-  knowledge: KnowledgeBase;
+  /** The knowledge in force. */
+  knowledge(): KnowledgeBase;
+  /** Reads the knowledge update again when it changes (a timer; `check()` looks at once). */
+  knowledgeWatch: KnowledgeWatch;
   labDir: string | null;
   /** Stop polling, flush the journal, close the host. */
   stop(): Promise<void>;
@@ -166,17 +161,27 @@ export interface EemsRuntime {
 export async function createEemsRuntime(options: RuntimeOptions): Promise<EemsRuntime> {
   const say = options.say ?? (() => undefined);
   const opened = await openHost(options.settings.get(), { dataDir: options.dataDir, labDir: options.labDir, demoHours: options.demoHours, say, reader: options.labReader });
-  const { kb: knowledge, info: knowledgeInfo } = await loadKnowledgeWithInfo(opened.settings, say);
+  const initial = await loadKnowledgeWithInfo(opened.settings, say);
   const engine = createEngine({
     host: opened.host,
     settings: opened.settings,
     dataDir: options.dataDir,
     clock: opened.clock,
     notifier: options.notifier,
-    knowledge,
+    knowledge: initial.kb,
     servers: opened.servers,
   });
-  const service = createApiService({ engine, host: opened.host, knowledge, knowledgeInfo, clock: opened.clock, settings: options.settings });
+  // A changed knowledge update is taken without a restart: verdicts are judged again at once.
+  const knowledgeWatch = watchKnowledgeSource({
+    ...knowledgeSourceOptions(opened.settings),
+    initial,
+    checkEveryMs: options.knowledgeCheckMs,
+    onChange(loaded) {
+      if (loaded.info.lastError) say(loaded.info.lastError);
+      if (loaded.kb !== engine.knowledge()) engine.applyKnowledge(loaded.kb);
+    },
+  });
+  const service = createApiService({ engine, host: opened.host, knowledgeInfo: () => knowledgeWatch.current().info, clock: opened.clock, settings: options.settings });
   await engine.ready();
   engine.start();
 
@@ -194,11 +199,13 @@ export async function createEemsRuntime(options: RuntimeOptions): Promise<EemsRu
     service,
     host: opened.host,
     clock: opened.clock,
-    knowledge,
+    knowledge: () => engine.knowledge(),
+    knowledgeWatch,
     labDir: opened.labDir,
     stop() {
       stopping ??= (async () => {
         if (labTimer) clearInterval(labTimer);
+        knowledgeWatch.stop();
         await engine.stop();
         opened.close();
       })();

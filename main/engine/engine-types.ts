@@ -121,6 +121,10 @@ export interface Engine {
    * and the journal rotation are fixed at creation: those still apply at restart.
    */
   applySettings(settings: Settings): void;
+  /** The knowledge base in force (EngineDeps.knowledge until applyKnowledge replaces it). */
+  knowledge(): KnowledgeBase;
+  /** Take a knowledge base read again (a changed knowledge update): every server is judged again at once. */
+  applyKnowledge(knowledge: KnowledgeBase): void;
   journal: Journal;
   on(listener: (e: EngineEvent) => void): () => void;
   /** Resolves once the persisted state is loaded and unnotified alerts are re-notified. */

@@ -35,6 +35,8 @@ export function createEngine(deps: EngineDeps): Engine {
   const { host, clock } = deps;
   // Read at each use (rules, notifications, server list), so applySettings takes effect at once.
   let settings = deps.settings;
+  // The knowledge in force: applyKnowledge replaces it when a knowledge update is read again.
+  let knowledge = deps.knowledge;
   const logger = deps.logger;
   const baseJournal = createJournal({
     dir: deps.dataDir,
@@ -99,7 +101,7 @@ export function createEngine(deps: EngineDeps): Engine {
       dataNotes.push(message);
       await baseJournal.append({ type: 'action', at: clock.now().toISOString(), action: { server: null, mitigation: null, title: 'Engine state reset after a damaged file', status: 'done', message } });
     }
-    for (const server of doc.state?.servers ?? []) verdicts.set(server.Name, judgeServer(server, deps.knowledge));
+    for (const server of doc.state?.servers ?? []) verdicts.set(server.Name, judgeServer(server, knowledge));
     mutes = await baseJournal.mutes();
     await notifyAlerts(await baseJournal.unnotified());
   })();
@@ -180,7 +182,7 @@ export function createEngine(deps: EngineDeps): Engine {
     if (forwarded.bookmark !== undefined) next.bookmarks.forwarded = forwarded.bookmark;
     const previous: StateDocument | null = prev ? { collectedAt: prev.collectedAt, organization: prev.organization, servers: previousServers } : null;
     const current: StateDocument = { collectedAt, organization, servers: currentServers };
-    const result = evaluate({ previous, current, events, logEntries, knowledge: deps.knowledge, now, memory: doc.memory ?? emptyRuleMemory(), options: settings.alerts });
+    const result = evaluate({ previous, current, events, logEntries, knowledge, now, memory: doc.memory ?? emptyRuleMemory(), options: settings.alerts });
 
     const fresh: Alert[] = [];
     for (const alert of result.alerts) {
@@ -199,7 +201,7 @@ export function createEngine(deps: EngineDeps): Engine {
     next.lastPollAt = now.toISOString();
     await saveEngineState(deps.dataDir, next);
     doc = next;
-    for (const s of currentServers) verdicts.set(s.Name, judgeServer(s, deps.knowledge));
+    for (const s of currentServers) verdicts.set(s.Name, judgeServer(s, knowledge));
     lastRaised = fresh;
     for (const alert of fresh) logger?.info(`Alert ${alert.severity}: ${alert.title}`);
     await notifyAlerts(fresh);
@@ -315,6 +317,14 @@ export function createEngine(deps: EngineDeps): Engine {
       settings = next;
       poller.reconfigure({ stateMs: next.poll.stateMinutes * 60_000, eventsMs: next.poll.eventsMinutes * 60_000, concurrency: next.poll.concurrency, timeoutMs: pollTimeoutMs(next) });
       logger?.info('Settings applied: poll intervals, concurrency, alert rules and notifications now use the new values.');
+      emit({ type: 'state-changed' });
+    },
+    knowledge: () => knowledge,
+    applyKnowledge(next) {
+      knowledge = next;
+      // Verdicts follow at once, from the state already collected; the next cycle's alerts use it too.
+      for (const server of doc.state?.servers ?? []) verdicts.set(server.Name, judgeServer(server, knowledge));
+      logger?.info(`Knowledge in force: ${next.versions.mitigations}${next.versions.override ? ` + ${next.versions.override}` : ''}; verdicts were judged again.`);
       emit({ type: 'state-changed' });
     },
     on(listener) {

@@ -7,7 +7,7 @@
 import { Agent, EnvHttpProxyAgent, ProxyAgent, fetch, type Dispatcher } from 'undici';
 import type { Diagnosis } from '../core/model.js';
 import { diagnosisFor } from '../core/diagnosis/diagnosis.js';
-import { verifyFeed, type FeedVerification } from '../core/feed/verify-feed.js';
+import { verifyFeed, type FeedVerification, type VerifyFeedOptions } from '../core/feed/verify-feed.js';
 import { DEFAULT_MAX_BYTES } from '../core/feed/safe-xml.js';
 
 /** The endpoint EEMS fetches from (eems-domain.md section 5, CONFIRMED). */
@@ -151,10 +151,10 @@ export type CheckFeedResult =
  * Fetch and verify: a definitions file that arrives but would be refused (signature, chain,
  * expiry, EKU) is the signing-cert failure EEMS logs as "not deemed safe to consume".
  */
-export async function fetchAndVerifyFeed(options: FetchFeedOptions & { at?: Date; extraTrustedRoots?: string[] } = {}): Promise<CheckFeedResult> {
+export async function fetchAndVerifyFeed(options: FetchFeedOptions & Pick<VerifyFeedOptions, 'at' | 'extraTrustedRoots' | 'trust'> = {}): Promise<CheckFeedResult> {
   const fetched = await fetchFeed(options);
   if (!fetched.ok) return fetched;
-  const verification = verifyFeed(fetched.xml, { at: options.at, extraTrustedRoots: options.extraTrustedRoots });
+  const verification = verifyFeed(fetched.xml, { at: options.at, extraTrustedRoots: options.extraTrustedRoots, trust: options.trust });
   if (verification.verdict === 'valid') return { ok: true, xml: fetched.xml, verification };
   const diagnosis = diagnosisFor('signing-cert', { url: options.url ?? FEED_URL, reasons: verification.reasons });
   return { ok: false, diagnosis, xml: fetched.xml, verification };

@@ -6,6 +6,7 @@
  * The URL is fetched with undici: https only, no redirects, a size cap and a time-out.
  */
 import { readFile, stat } from 'node:fs/promises';
+import type { Stats } from 'node:fs';
 import { Agent, fetch } from 'undici';
 import { applyKnowledgeOverride, defaultKnowledgeBase, type KnowledgeBase } from '../core/mitigations/knowledge-base.js';
 
@@ -94,7 +95,7 @@ export async function loadKnowledgeSource(
   const source = options.url ? 'url' : 'file';
   const maxBytes = options.maxBytes ?? DEFAULT_MAX;
   const keep = (why: string) => {
-    const lastError = `The knowledge update ${location} was not applied: ${why}. ${previous && previous.info.source !== 'built-in' ? `The previous update (${previous.info.version}) stays in force` : 'The built-in knowledge stays in force'}; fix the update (or the knowledge setting in the settings file) and restart EEMS Watch.`;
+    const lastError = `The knowledge update ${location} was not applied: ${why}. ${previous && previous.info.source !== 'built-in' ? `The previous update (${previous.info.version}) stays in force` : 'The built-in knowledge stays in force'}; fix the update (or the knowledge setting in the settings file): ${source === 'url' ? `the URL is read again every ${URL_EVERY_HOURS} hours` : 'the file is read again within a minute of a change'}, or at the next start of EEMS Watch.`;
     return previous ? { kb: previous.kb, info: { ...previous.info, lastError } } : { kb: base, info: builtIn(base, now, lastError) };
   };
   let text: string;
@@ -115,5 +116,86 @@ export async function loadKnowledgeSource(
   return {
     kb: applied.value,
     info: { version: `${v.mitigations} + ${v.override ?? 'unversioned'}`, date: v.overrideDate ?? v.date, source, location, loadedAt: now.toISOString(), lastError: null },
+  };
+}
+
+/** How often a knowledge URL is fetched again. */
+const URL_EVERY_HOURS = 6;
+
+/** The knowledge in force and where it came from. */
+export interface LoadedKnowledge {
+  kb: KnowledgeBase;
+  info: KnowledgeInfo;
+}
+
+export interface KnowledgeWatchOptions extends KnowledgeSourceOptions {
+  /** What was loaded at start (loadKnowledgeSource with the same options). */
+  initial: LoadedKnowledge;
+  /** Called with what is in force after a read that changed it (a new update, or a refusal to report). */
+  onChange: (loaded: LoadedKnowledge) => void;
+  /** How often the file is looked at (default 60 s; a stat, nothing is read unless it changed). */
+  checkEveryMs?: number;
+}
+
+/** Reads a knowledge update again when it changes; `check` is what the timer runs. */
+export interface KnowledgeWatch {
+  /** The knowledge in force now. */
+  current(): LoadedKnowledge;
+  /**
+   * Look once: a file is read again when its size, time or inode changed (or it appeared or
+   * vanished), a URL when URL_EVERY_HOURS have passed since it was last fetched. True when it was read.
+   */
+  check(): Promise<boolean>;
+  stop(): void;
+}
+
+function fileIdentity(info: Stats | null): string {
+  return info ? `${info.ino}:${info.size}:${info.mtimeMs}` : 'absent';
+}
+
+/**
+ * Keep a knowledge update current without a restart (issue 11.2: Microsoft's next correction the
+ * day it is published). A refused or unreadable update leaves what is in force in place and says
+ * why (KnowledgeInfo.lastError), as at start. No update set: nothing to watch.
+ */
+export function watchKnowledgeSource(options: KnowledgeWatchOptions): KnowledgeWatch {
+  let loaded = options.initial;
+  const location = options.url || options.file || null;
+  const identityNow = async () => (options.file ? fileIdentity(await stat(options.file).catch(() => null)) : '');
+  let lastIdentity: Promise<string> = options.url ? Promise.resolve('') : identityNow();
+  let lastFetch = options.now().getTime();
+  let running: Promise<boolean> | null = null;
+
+  async function checkOnce(): Promise<boolean> {
+    if (!location) return false;
+    if (options.url) {
+      if (options.now().getTime() - lastFetch < URL_EVERY_HOURS * 3_600_000) return false;
+      lastFetch = options.now().getTime();
+    } else {
+      const [before, now] = [await lastIdentity, await identityNow()];
+      if (before === now) return false;
+      lastIdentity = Promise.resolve(now);
+    }
+    const next = await loadKnowledgeSource(options, loaded);
+    loaded = next;
+    options.onChange(next);
+    return true;
+  }
+
+  const timer = location ? setInterval(() => void check().catch(() => undefined), options.checkEveryMs ?? 60_000) : null;
+  timer?.unref();
+  function check(): Promise<boolean> {
+    // One look at a time: a slow URL must not be fetched twice over.
+    running ??= checkOnce().finally(() => {
+      running = null;
+    });
+    return running;
+  }
+  return {
+    current: () => loaded,
+    check,
+    stop: () => {
+      if (timer) clearInterval(timer);
+    },
   };
 }

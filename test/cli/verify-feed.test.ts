@@ -4,6 +4,7 @@ import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { createServer, type AddressInfo } from 'node:net';
+import { X509Certificate, createHash } from 'node:crypto';
 import { main } from '../../main/cli/main.js';
 import type { CliIo } from '../../main/cli/cli-io.js';
 import { fixture } from '../support/paths.js';
@@ -113,6 +114,23 @@ test('--trust-root adds a root: a test-PKI file is valid with it and untrusted-r
   const without = await run([file, '--at', '2030-01-01T00:00:00Z', '--json']);
   assert.equal(without.code, 1);
   assert.deepEqual(JSON.parse(without.out).reasons.map((r: { code: string }) => r.code), ['untrusted-root']);
+});
+
+test('--knowledge with a feedTrust anchor trusts a feed signed under that chain; a wrong anchor refuses the update (exit 2)', async () => {
+  const file = join(dir, 'anchored.xml');
+  await writeFile(file, signXml(eocs([{ id: 'PING1' }]), pki.leaf, [pki.leaf, pki.intermediate, pki.root]));
+  const sha256 = createHash('sha256').update(new X509Certificate(pki.root.certPem).raw).digest('hex');
+  const update = join(dir, 'trust-update.json');
+  const source = 'The test PKI of this run, standing in for a chain Microsoft introduced after this release.';
+  await writeFile(update, JSON.stringify({ schemaVersion: 2, dataVersion: 'trust-1', feedTrust: { anchors: [{ name: pki.root.name, sha256, confidence: 'INFERRED', source }] } }));
+  const trusted = await run([file, '--knowledge', update, '--at', '2030-01-01T00:00:00Z', '--json']);
+  assert.equal(trusted.code, 0, trusted.out + trusted.err);
+  assert.equal(JSON.parse(trusted.out).chain.at(-1).sha256, sha256);
+
+  await writeFile(update, JSON.stringify({ schemaVersion: 2, feedTrust: { anchors: [{ name: pki.root.name, sha256: sha256.replace(/^./, (c) => (c === '0' ? '1' : '0')), confidence: 'INFERRED', source, pem: pki.root.certPem }] } }));
+  const refused = await run([file, '--knowledge', update, '--at', '2030-01-01T00:00:00Z', '--json']);
+  assert.equal(refused.code, 2);
+  assert.match(refused.err, /knowledge override .*trust-update\.json: feedTrust\.anchors\[0\]: the pem of .* has the SHA-256 /);
 });
 
 test('bad input is one line on stderr and exit 2, no stack trace', async () => {

@@ -8,7 +8,7 @@ import { join } from 'node:path';
 import { findMitigation } from '../../main/core/mitigations/knowledge-base.js';
 import { nameBuild, parseBuild } from '../../main/core/mitigations/builds.js';
 import { knowledgeBehind } from '../../main/core/mitigations/knowledge-age.js';
-import { loadKnowledgeSource } from '../../main/engine/knowledge-source.js';
+import { loadKnowledgeSource, watchKnowledgeSource, type LoadedKnowledge } from '../../main/engine/knowledge-source.js';
 import type { ServerState } from '../../main/core/model.js';
 import { fixture } from '../support/paths.js';
 import { createTestPki } from '../support/test-pki.js';
@@ -104,4 +104,63 @@ test('the knowledge is behind when a watched server runs a build the table does 
   assert.match(behind, /EX-15\.2\.1748\.57 \(15\.2\.1748\.57\) runs a build the build table does not know yet/);
   const updated = await loadKnowledgeSource({ url: `${origin}/good.json`, now: NOW, ca });
   assert.equal(knowledgeBehind([at('15.2.1748.57')], updated.kb), null, 'the update adds the row');
+});
+
+test('a changed update file is read again without a restart; an unchanged one is not read; a broken one keeps what is in force', async () => {
+  await withTempDir('kb-watch', async (dir) => {
+    const file = join(dir, 'update.json');
+    await writeFile(file, good);
+    const initial = await loadKnowledgeSource({ file, now: NOW });
+    const changes: LoadedKnowledge[] = [];
+    const watch = watchKnowledgeSource({ file, now: NOW, initial, onChange: (l) => changes.push(l), checkEveryMs: 3_600_000 });
+    try {
+      assert.equal(await watch.check(), false, 'nothing changed: nothing read');
+      assert.equal(changes.length, 0);
+      const next = JSON.parse(good) as { dataVersion: string; mitigations: Array<{ id: string; userImpact?: string }> };
+      next.dataVersion = 'test-override-2';
+      next.mitigations[0]!.userImpact = 'Second edition: OWA add-ins stop working.';
+      await writeFile(file, JSON.stringify(next));
+      assert.equal(await watch.check(), true);
+      assert.match(watch.current().info.version, /\+ test-override-2$/);
+      assert.equal(findMitigation(watch.current().kb, 'M2')?.userImpact, 'Second edition: OWA add-ins stop working.');
+      assert.deepEqual(changes.map((c) => c.info.version), [watch.current().info.version]);
+
+      await writeFile(file, '{ "schemaVersion": 2, ');
+      assert.equal(await watch.check(), true);
+      assert.equal(watch.current().kb, changes[0]!.kb, 'the second edition stays in force');
+      assert.match(watch.current().info.lastError!, /not valid JSON\. The previous update \(.*test-override-2\) stays in force; .*read again within a minute of a change/);
+    } finally {
+      watch.stop();
+    }
+  });
+});
+
+test('a knowledge URL is fetched again only after six hours', async () => {
+  let now = new Date('2026-12-05T10:00:00Z');
+  const clock = () => now;
+  const initial = await loadKnowledgeSource({ url: `${origin}/good.json`, now: clock, ca });
+  const watch = watchKnowledgeSource({ url: `${origin}/good.json`, now: clock, ca, initial, onChange: () => undefined, checkEveryMs: 3_600_000 });
+  try {
+    const before = served;
+    now = new Date('2026-12-05T15:59:00Z');
+    assert.equal(await watch.check(), false);
+    assert.equal(served, before, 'not fetched before six hours');
+    now = new Date('2026-12-05T16:00:00Z');
+    assert.equal(await watch.check(), true);
+    assert.equal(served, before + 1);
+    assert.equal(watch.current().info.lastError, null);
+  } finally {
+    watch.stop();
+  }
+});
+
+test('a feedTrust section that is wrong refuses the whole update: none of its mitigations apply either', async () => {
+  const doc = { ...JSON.parse(good), feedTrust: { anchors: [{ name: 'x', sha256: 'abc', confidence: 'CONFIRMED', source: 'nowhere in particular' }] } };
+  await withTempDir('kb-trust', async (dir) => {
+    const file = join(dir, 'update.json');
+    await writeFile(file, JSON.stringify(doc));
+    const r = await loadKnowledgeSource({ file, now: NOW });
+    assert.match(r.info.lastError ?? '', /feedTrust\.anchors\[0\]\.sha256/);
+    assert.equal(findMitigation(r.kb, 'M9'), null);
+  });
 });

@@ -25,7 +25,8 @@ usage. Prints every failed check, the chain and the definitions the signature co
   --trust-root PEM  also trust this root certificate (PEM file; for tests and private labs)
   --state FILE      compare the signed definitions with a state file: per server, the published
                     mitigations it lacks and the applied ones no longer published ("servers")
-  --knowledge FILE  a knowledge override used to match Config ids to applied IDs
+  --knowledge FILE  a knowledge update: its trust anchors and leaf EKUs (feedTrust) are used, and
+                    its mitigations to match Config ids to applied IDs
   --fetch           fetch the definitions from the endpoint instead of reading FILE
   --url URL         the endpoint (default ${FEED_URL})
   --proxy URL       the proxy to fetch through (default: the system's HTTPS_PROXY)
@@ -129,7 +130,7 @@ export const command: Command = {
     } else {
       input = await readInput(positionals[0] as string);
     }
-    const result = verifyFeed(input, { at, extraTrustedRoots });
+    const result = verifyFeed(input, { at, extraTrustedRoots, trust: knowledge.feedTrust });
     // Only signed (and trusted) definitions are compared: an unsigned file says nothing about what EEMS would apply.
     const servers = state ? (result.configs.length > 0 ? compareFeedWithState(result.configs, state, knowledge).servers : []) : null;
     const doc = { ...result, ...(fetchInfo ? { fetch: fetchInfo } : {}), ...(servers ? { servers } : {}) };

@@ -5,6 +5,7 @@
  * of Microsoft guidance needs a data file, not a release.
  */
 import type { ZodError } from 'zod';
+import { applyFeedTrustOverride, defaultFeedTrust, type FeedTrust } from '../feed/feed-trust.js';
 import buildsFile from './builds.json' with { type: 'json' };
 import mitigationsFile from './mitigations.json' with { type: 'json' };
 import {
@@ -31,6 +32,12 @@ export interface KnowledgeBase {
   builds: BuildEntry[];
   sources: SourceEntry[];
   mitigations: MitigationEntry[];
+  /**
+   * The anchors and leaf EKUs verify-feed trusts: feed-trust.json with the update's `feedTrust`
+   * section applied (a feed signed under a chain Microsoft introduced after this release is
+   * trusted by adding its anchor in an update, K2).
+   */
+  feedTrust: FeedTrust;
   versions: {
     schemaVersion: number;
     builds: string;
@@ -60,6 +67,7 @@ export function defaultKnowledgeBase(): KnowledgeBase {
     builds: builds.data.builds,
     sources: mitigations.data.sources,
     mitigations: mitigations.data.mitigations,
+    feedTrust: defaultFeedTrust(),
     versions: {
       schemaVersion: KNOWLEDGE_SCHEMA_VERSION,
       builds: builds.data.dataVersion,
@@ -83,7 +91,8 @@ type OverrideResult = { ok: true; value: KnowledgeBase } | { ok: false; error: s
  * at fault ("mitigations[1].lines[0].fixedIn[0].build: ..."), so a refused update leaves the
  * previous knowledge in force. Entries are keyed by source `id`, mitigation `id` and build `build`:
  * a known key has the given fields replaced (arrays replace whole), an unknown key is added and must
- * be complete. Every source a fact names must be in the merged source table.
+ * be complete. Every source a fact names must be in the merged source table. A `feedTrust` section
+ * adds or replaces trust anchors and replaces the leaf EKUs (feed-trust.ts).
  */
 export function applyKnowledgeOverride(base: KnowledgeBase, override: unknown): OverrideResult {
   const parsed = knowledgeOverrideSchema.safeParse(withoutPrototypeKeys(override));
@@ -98,6 +107,9 @@ export function applyKnowledgeOverride(base: KnowledgeBase, override: unknown): 
   if (merged) return { ok: false, error: merged };
   const dangling = danglingSource(result);
   if (dangling) return { ok: false, error: dangling };
+  const trust = applyFeedTrustOverride(result.feedTrust, doc.feedTrust);
+  if (!trust.ok) return { ok: false, error: trust.error };
+  result.feedTrust = trust.value;
 
   result.versions.override = doc.dataVersion ?? 'unversioned';
   result.versions.overrideDate = doc.date ?? null;

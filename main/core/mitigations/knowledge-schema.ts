@@ -190,6 +190,8 @@ export const knowledgeOverrideSchema = z
     sources: z.array(z.looseObject({ id: sourceId })).optional(),
     builds: z.array(z.looseObject({ build: buildText })).optional(),
     mitigations: z.array(z.looseObject({ id: z.string() })).optional(),
+    /** Anchors added and leaf EKUs replaced for verify-feed; checked by feed-trust.ts's own schema. */
+    feedTrust: z.unknown().optional(),
   })
   .strict();
 
