@@ -295,6 +295,8 @@ export interface Overview {
   counts?: OverviewCounts;
   /** Added 2026-12: the last audited change of the organisation's MitigationsEnabled, or null. */
   orgLastChange?: AdminAuditEntry | null;
+  /** Added 2026-12 (issue 14, point 7): how many notes on damaged data files Diagnostics lists. */
+  dataNotes?: number;
 }
 
 /** An alert from the journal with what the admin did about it. */
@@ -410,6 +412,12 @@ export interface HeartbeatView {
 
 export interface DiagnosticsView {
   servers: { name: string; error: string | null; lastFetchError: FetchErrorView | null }[];
+  /**
+   * Added 2026-12 (issue 14, point 7): damaged data files found and set aside (settings moved
+   * aside, engine state reset, journal lines skipped), each a sentence naming the file and what
+   * was done. Empty when every file was sound.
+   */
+  dataNotes?: string[];
   organization: {
     MitigationsEnabled: boolean | null;
     /** Who changed the Mitigations* settings, and when (Search-AdminAuditLog entries). */

@@ -140,6 +140,8 @@ export interface RuntimeOptions {
   labHourSeconds?: number;
   /** How often the knowledge update's file is looked at (default 60 s). */
   knowledgeCheckMs?: number;
+  /** Damaged data found before the runtime started (a settings file moved aside): shown in Diagnostics. */
+  notes?: string[];
   say?: Say;
 }
 
@@ -170,6 +172,7 @@ export async function createEemsRuntime(options: RuntimeOptions): Promise<EemsRu
     notifier: options.notifier,
     knowledge: initial.kb,
     servers: opened.servers,
+    notes: options.notes,
   });
   // A changed knowledge update is taken without a restart: verdicts are judged again at once.
   const knowledgeWatch = watchKnowledgeSource({

@@ -106,6 +106,7 @@ export function buildOverview(snap: EngineSnapshot, kb: KnowledgeBase, mutes: Mu
     openAlerts,
     counts: overviewCounts(servers),
     orgLastChange: orgLastChange(snap),
+    dataNotes: snap.dataNotes.length,
   };
 }
 
@@ -133,5 +134,6 @@ export function buildDiagnostics(snap: EngineSnapshot, server?: string): Diagnos
   return {
     servers: wanted.map((s) => ({ name: s.name, error: s.pollError ?? s.state?.Error ?? null, lastFetchError: fetchErrorView(s) })),
     organization: { MitigationsEnabled: snap.state?.organization.MitigationsEnabled ?? null, drift },
+    dataNotes: [...snap.dataNotes],
   };
 }

@@ -89,6 +89,7 @@ async function start(): Promise<void> {
     settings: guardTransportUpdates(settings, settings.path),
     dataDir: app.getPath('userData'),
     notifier,
+    notes: settings.notice ? [settings.notice] : [],
     say: (line) => logger.info(line),
   });
   handleAppProtocol(protocol, await locateRendererAssets(appRoot));

@@ -39,6 +39,11 @@ export interface EngineDeps {
   journal?: { maxBytes?: number; keepFiles?: number };
   /** For back-off jitter (tests pass a fixed one). */
   random?: () => number;
+  /**
+   * What went wrong with data files before the engine started (a damaged settings file moved
+   * aside): listed first among the snapshot's dataNotes, so the UI says it, not only the log.
+   */
+  notes?: string[];
 }
 
 /** The last failed fetch of a server, explained. */

@@ -55,7 +55,7 @@ export function createEngine(deps: EngineDeps): Engine {
   let polling = false;
   let stopped = false;
   let lastRaised: Alert[] = [];
-  const dataNotes: string[] = [];
+  const dataNotes: string[] = [...(deps.notes ?? [])];
 
   const emit = (event: EngineEvent) => {
     for (const listener of listeners) {

@@ -120,6 +120,7 @@ async function startLocked(options: ServeOptions, dataDir: string, runDir: strin
     notifier,
     demoHours: options.demoHours,
     labHourSeconds: options.labHourSeconds,
+    notes: store?.notice ? [store.notice] : [],
     say,
   });
   let server: HeadlessServer;

@@ -2,7 +2,8 @@
  * The Diagnostics view: per server the last fetch error with its diagnosis and fix; the
  * verify-feed result of an imported definitions file; the organization's MitigationsEnabled with
  * who changed it and when, and a one-click (confirmed) re-enable; the knowledge in force (version,
- * date, source), a warning when it is behind a watched server's build, and why an update was refused.
+ * date, source), a warning when it is behind a watched server's build, and why an update was refused;
+ * first of all, damaged data files that were moved aside or skipped.
  */
 import { age, formatTime, html, safeHref, setHtml } from '../dom.js';
 import type { View } from '../app-context.js';
@@ -41,6 +42,16 @@ ${drift.length ? html`<table class="drift"><thead><tr><th scope="col">When</th><
 ${drift.map((e) => html`<tr><td>${formatTime(e.RunDate)}</td><td>${e.Caller}</td><td>${e.CmdletName}</td><td>${e.ObjectModified}</td><td>${Object.entries(e.Parameters).map(([k, v]) => `${k}=${v}`).join(', ')}</td></tr>`)}</tbody></table>` : html`<p class="sub">No audited changes of Mitigations* settings were read.</p>`}`;
 }
 
+/** Damaged data files EEMS Watch set aside or skipped (issue 14.7): first, since something was lost or reset. */
+function dataFilesBlock(view: DiagnosticsView): ReturnType<typeof html> | string {
+  const notes = view.dataNotes ?? [];
+  if (notes.length === 0) return '';
+  return html`<section data-section="data-files" data-role="data-notes"><h3>Data files</h3>
+<p>EEMS Watch found damaged data files. It kept running: what could not be read was moved aside or skipped, as each note says.</p>
+<ul>${notes.map((n) => html`<li class="warning">${n}</li>`)}</ul>
+<p class="sub">The notes stay until EEMS Watch restarts. A moved-aside file is kept next to the original for support.</p></section>`;
+}
+
 const ids = (items: { id: string }[]): string => (items.length > 0 ? items.map((i) => i.id).join(', ') : '—');
 
 function feedBlock(result: FeedVerificationView): ReturnType<typeof html> {
@@ -63,6 +74,7 @@ export const diagnosticsView: View = {
     if (!view) return;
     const knowledge = await ctx.call('getKnowledge', {});
     setHtml(root, html`<h2>Diagnostics</h2>
+${dataFilesBlock(view)}
 <section><h3>Fetch errors</h3>${serversBlock(view)}</section>
 <section><h3>Organization settings</h3>${orgBlock(view)}</section>
 <section><h3>Knowledge</h3>${knowledgeBlock(knowledge ?? null)}</section>

@@ -100,6 +100,13 @@ function orgBanner(o: Overview): SafeHtml | string {
   return html`<div class="org-banner" data-role="org-banner"><strong>Organization MitigationsEnabled is False:</strong> EEMS applies no mitigation on any server.${who} <a class="button primary" href="#diagnostics=organization">Re-enable…</a></div>`;
 }
 
+/** Damaged data files were moved aside or skipped: say so where the admin looks first. */
+function dataBanner(o: Overview): SafeHtml | string {
+  const n = o.dataNotes ?? 0;
+  if (n === 0) return '';
+  return html`<div class="data-banner" data-role="data-banner"><strong>EEMS Watch found ${n === 1 ? 'a damaged data file' : `${n} problems with its data files`}</strong> and kept running without ${n === 1 ? 'it' : 'them'}. <a href="#diagnostics=data-files">See what was moved aside or skipped</a></div>`;
+}
+
 /** The verdict counts as chips that filter the table. */
 function verdictChips(o: Overview): SafeHtml {
   const counts = o.counts?.verdicts ?? {};
@@ -118,5 +125,5 @@ export function summaryHtml(o: Overview): SafeHtml {
   const list = groups.length
     ? html`<section class="attention" aria-labelledby="attention-h"><h3 id="attention-h">Needs attention</h3><ul class="groups">${groups.map(groupItem)}</ul></section>`
     : html`<p class="all-fine" data-role="all-fine">Every server is fine: nothing needs attention.</p>`;
-  return html`${orgBanner(o)}${tally}${list}<div class="verdict-line">${verdictChips(o)}</div>`;
+  return html`${orgBanner(o)}${dataBanner(o)}${tally}${list}<div class="verdict-line">${verdictChips(o)}</div>`;
 }

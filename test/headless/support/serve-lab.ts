@@ -23,12 +23,16 @@ export interface LabStack {
 }
 
 /** Create a demo lab (advanced `hours`), start the stack on it and wait for the first poll. */
-export async function startLabStack(options: { hours?: number; scenario?: string; servers?: number; labReader?: 'lab' | 'powershell' } = {}): Promise<LabStack> {
+export async function startLabStack(
+  options: { hours?: number; scenario?: string; servers?: number; labReader?: 'lab' | 'powershell'; prepareDataDir?: (dataDir: string) => Promise<void> } = {},
+): Promise<LabStack> {
   const root = await mkdtemp(join(tmpdir(), 'eems-serve-'));
   const labDir = join(root, 'lab');
   const dataDir = join(root, 'data');
   await initLab(labDir, { scenario: options.scenario ?? 'demo', ...(options.servers ? { servers: options.servers } : {}) });
   await advanceLab(labDir, options.hours ?? 26);
+  // Files left in the data folder before the start (damaged ones, in the resilience tests).
+  if (options.prepareDataDir) await options.prepareDataDir(dataDir);
   const running = await startServe({ lab: labDir, dataDir, port: 0, notifications: false, labHourSeconds: 0, labReader: options.labReader });
   await running.engine.pollNow();
   const origin = new URL(running.url).origin;
