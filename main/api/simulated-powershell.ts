@@ -19,8 +19,10 @@ export interface SimulatedPowerShellOptions {
   pwsh?: string;
   /** A file that gets one line per simulated cmdlet call. */
   calls?: string;
-  /** Host options beyond the settings (auditDays, maxEvents, ...). */
+  /** Host options beyond the settings (auditDays, maxEvents, endpointUrl, ...). */
   host?: Partial<Omit<PowerShellHostOptions, 'settings' | 'clock' | 'env'>>;
+  /** More environment for PowerShell (the tests' SSL_CERT_FILE, so .NET trusts their test root). */
+  env?: Readonly<Record<string, string>>;
 }
 
 /** The PowerShell host reading the lab in `labDir`; throws a sentence when it cannot run here. */
@@ -35,5 +37,5 @@ export function createSimulatedPowerShellHost(labDir: string, options: Simulated
     connection: { mode: 'remote', remoteUri: 'http://{server}/PowerShell/', powershellPath: files.launcher, callTimeoutSeconds: 300 },
     servers: readStateCached(labDir).servers.map((s) => ({ name: s.Name, ...(s.Fqdn ? { fqdn: s.Fqdn } : {}) })),
   });
-  return createPowerShellHost({ ...options.host, settings, clock: options.clock, env: simEnvironment(files, labDir, pwsh, options.calls) });
+  return createPowerShellHost({ ...options.host, settings, clock: options.clock, env: { ...options.env, ...simEnvironment(files, labDir, pwsh, options.calls) } });
 }

@@ -42,6 +42,8 @@ export interface TestPki {
   tlsServer: TestCert;
   /** The same, expired (2020-01-01 .. 2021-01-01). */
   tlsServerExpired: TestCert;
+  /** A TLS certificate for 127.0.0.1 under `foreignRoot`: what a TLS-inspecting proxy presents. */
+  tlsInspecting: TestCert;
 }
 
 /** The check time the tests use: every "valid" certificate above is valid then. */
@@ -167,6 +169,7 @@ export function createTestPki(): TestPki {
       selfSigned: mk('self', 'Microsoft Exchange XML Signing', 'v3_leaf', null),
       tlsServer: mk('tls', 'localhost', 'v3_tls', intermediate),
       tlsServerExpired: mk('tls-exp', 'localhost', 'v3_tls', intermediate, past, '20210101000000Z'),
+      tlsInspecting: mk('tls-mitm', 'localhost', 'v3_tls', foreignRoot),
     };
     return cached;
   } finally {

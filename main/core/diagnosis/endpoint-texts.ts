@@ -4,8 +4,9 @@
  * a 1008 written by a service on .NET carries the same exception chain. Regex sources (matched
  * case-insensitively), added to the classifier's lists for their code.
  *
- * Confidence: [CONFIRMED] = printed by .NET 10 under PowerShell 7.6.10 in test/endpoint, through
- * real proxies (tinyproxy) to a real TLS endpoint on 127.0.0.1, and asserted there. .NET Framework
+ * Confidence: [CONFIRMED] = printed by .NET 10 under PowerShell 7.6.10 in
+ * test/engine/endpoint-check-pwsh.test.ts, through real proxies (tinyproxy) to a real TLS endpoint
+ * on 127.0.0.1, and asserted there (407, refused proxy, PartialChain, UntrustedRoot). .NET Framework
  * 4.8 (Windows PowerShell 5.1, the service itself) says the same things in the older wordings the
  * classifier already knew ("The remote server returned an error: (407) Proxy Authentication
  * Required.", "No connection could be made because the target machine actively refused it", "No

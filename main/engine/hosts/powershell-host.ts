@@ -51,6 +51,8 @@ export interface PowerShellHostOptions {
    * told its lab folder this way); nothing from the settings is ever put here.
    */
   env?: Readonly<Record<string, string>>;
+  /** The endpoint testEndpoint fetches on the server; default Microsoft's (the tests' local TLS endpoint). */
+  endpointUrl?: string;
 }
 
 /** A host call that failed as a whole (events()); `message` is the sentence for the admin. */
@@ -256,7 +258,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
     },
 
     // test-endpoint.ps1 and its result live in endpoint-check.ts.
-    testEndpoint: createEndpointCheck({ settings, scriptsDir, timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes }),
+    testEndpoint: createEndpointCheck({ settings, scriptsDir, timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes, url: options.endpointUrl, env: options.env ? { ...process.env, ...options.env } : undefined }),
   };
 }
 
