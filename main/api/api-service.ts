@@ -10,7 +10,7 @@ import { createFeedVerifier, type FeedVerifier } from '../engine/feed-verifier.j
 import type { Engine } from '../engine/engine-types.js';
 import type { JournalRecord } from '../engine/journal.js';
 import type { Settings } from '../engine/settings/settings-schema.js';
-import { parseApiCall, type ActionView, type ApiError, type ApiEvent, type ApiInput, type ApiMethod, type ApiOutputs, type ApiResult, type ApiService, type SettingsUpdate } from './eems-api.js';
+import { parseApiCall, type ActionView, type ApiError, type ApiEvent, type ApiInput, type ApiMethod, type ApiOutputs, type ApiResult, type ApiService, type EndpointCheckView, type SettingsUpdate } from './eems-api.js';
 import { exportServers, exportTimeline } from './export-data.js';
 import { createPlanRunner } from './plan-runner.js';
 import { recheckPlan } from './plan-recheck.js';
@@ -21,6 +21,7 @@ import type { KnowledgeInfo } from '../engine/knowledge-source.js';
 import { buildDiagnostics, buildHeartbeat, buildOverview } from './views.js';
 import { alertSummaries, sortAlertViews, toApiAlertView } from './alert-views.js';
 import { buildServerDetail } from './server-detail.js';
+import { diagnoseEndpointCheck } from '../core/diagnosis/endpoint-diagnosis.js';
 
 /** Where settings are kept (conf in headless mode, electron-store in the app, a config file). */
 export interface SettingsPort {
@@ -160,6 +161,10 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
     return found ? toApiAlertView(found, engine.snapshot()) : null;
   };
 
+  // The last "Test from the server" answer per server (lower-case name), and the questions in flight.
+  const endpointAnswers = new Map<string, EndpointCheckView>();
+  const endpointAsks = new Map<string, Promise<ApiResult<EndpointCheckView>>>();
+
   const handlers: { [M in ApiMethod]: Handler<M> } = {
     getOverview: async () => ok(await overview()),
     listAlerts: async (input) => ok(await listAlerts(input)),
@@ -243,7 +248,30 @@ export function createApiService(deps: ApiServiceDeps): ApiService {
       const found = snap.servers.find((s) => s.name.toLowerCase() === server.toLowerCase());
       if (!found) return fail('not-found', `${server} is not among the watched servers. Pick one in the Servers view, or add it under Settings.`);
       const timeline = await listAlerts({ server: found.name, limit: 200 });
-      return ok(buildServerDetail({ snap, server: found, knowledge: engine.knowledge(), mutes: await engine.journal.mutes(), now: clock.now(), history: engine.history(found.name), timeline }));
+      const endpoint = endpointAnswers.get(found.name.toLowerCase()) ?? null;
+      return ok(buildServerDetail({ snap, server: found, knowledge: engine.knowledge(), mutes: await engine.journal.mutes(), now: clock.now(), history: engine.history(found.name), timeline, endpoint }));
+    },
+    async testEndpoint({ server }) {
+      const found = engine.snapshot().servers.find((s) => s.name.toLowerCase() === server.toLowerCase());
+      if (!found) return fail('not-found', `${server} is not among the watched servers. Pick one in the Servers view, or add it under Settings.`);
+      const key = found.name.toLowerCase();
+      // One question per server at a time: a second click waits for the same answer.
+      let asking = endpointAsks.get(key);
+      if (!asking) {
+        asking = (async (): Promise<ApiResult<EndpointCheckView>> => {
+          try {
+            const check = await deps.host.testEndpoint(found.name);
+            const context = found.state ? { server: found.state, knowledge: engine.knowledge() } : undefined;
+            const view: EndpointCheckView = { ...check, diagnosis: diagnoseEndpointCheck(check, context) };
+            endpointAnswers.set(key, view);
+            return ok(view);
+          } catch (error) {
+            return fail('failed', `${found.name} could not be asked to test the endpoint: ${(error as Error).message}`);
+          }
+        })().finally(() => endpointAsks.delete(key));
+        endpointAsks.set(key, asking);
+      }
+      return asking;
     },
     async exportData({ what, format }) {
       if (what === 'servers') return ok(exportServers(await overview(), format));

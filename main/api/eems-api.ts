@@ -53,6 +53,11 @@ export const API_METHODS = {
   planServerReenable: z.object({ server: serverName }).strict(),
   /** Added 2026-12 (issue 13, points 5-6): one server's page (EEMS panel, timeline, raw records). */
   getServer: z.object({ server: serverName }).strict(),
+  /**
+   * Added 2026-12 (issue 13, point 6): ask the server itself whether it reaches the mitigation
+   * endpoint through its own proxy settings (test-endpoint.ps1). Reads only; changes nothing.
+   */
+  testEndpoint: z.object({ server: serverName }).strict(),
 } as const;
 
 export type ApiMethod = keyof typeof API_METHODS;
@@ -472,6 +477,7 @@ export interface ApiOutputs {
   updateSettings: SettingsUpdate;
   exportData: ExportFile;
   getServer: ServerDetail;
+  testEndpoint: EndpointCheckView;
   getKnowledge: KnowledgeView;
   planStartService: PlanView;
   planUnblock: PlanView;

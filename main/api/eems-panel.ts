@@ -61,9 +61,11 @@ function endpointRow(endpoint: EndpointCheckView | null, canTest: boolean): Pane
     return row('endpoint', name, 'not checked yet', 'unknown', how);
   }
   const via = endpoint.proxy ? ` through the proxy ${endpoint.proxy}` : ' directly (no proxy)';
-  if (endpoint.reachable && endpoint.statusCode === 200) return row('endpoint', name, '200 - Reachable', 'good', `${endpoint.url}${via}, asked at ${endpoint.checkedAt}.`);
-  const why = endpoint.diagnosis?.title ?? endpoint.error ?? (endpoint.statusCode !== null ? `HTTP ${endpoint.statusCode}` : 'no answer');
-  return row('endpoint', name, 'Unreachable', 'warn', `${endpoint.url}${via}, asked at ${endpoint.checkedAt}: ${why}`, HC_CONNECTIVITY_LINK);
+  if (endpoint.reachable && endpoint.statusCode === 200) return timed(endpoint.checkedAt, row('endpoint', name, '200 - Reachable', 'good', `The server fetched ${endpoint.url}${via}.`));
+  const d = endpoint.diagnosis;
+  const why = d ? `${d.title}. First step: ${d.fix[0] ?? 'see More information.'}` : (endpoint.error ?? (endpoint.statusCode !== null ? `HTTP ${endpoint.statusCode}` : 'no answer'));
+  const status = endpoint.statusCode !== null ? `Unreachable (HTTP ${endpoint.statusCode})` : 'Unreachable';
+  return timed(endpoint.checkedAt, row('endpoint', name, status, 'bad', `The server could not fetch ${endpoint.url}${via}: ${why}`, HC_CONNECTIVITY_LINK));
 }
 
 function fetchRow(s: ServerSnapshot, history: ServerHistory): PanelRow {
@@ -83,11 +85,15 @@ function proxyKey(p: string | null | undefined): string {
   return p.trim().toLowerCase().replace(/^[a-z]+:\/\//, '').replace(/\/+$/, '');
 }
 
-function proxyRows(state: ServerState | null): PanelRow[] {
+function proxyRows(state: ServerState | null, endpoint: EndpointCheckView | null, canTest: boolean): PanelRow[] {
   const web = state?.InternetWebProxy ?? null;
-  const win = state?.WinHttpProxy;
+  // The hourly collection does not read the WinHTTP proxy; the endpoint test reads it on the server.
+  const win = state?.WinHttpProxy !== undefined ? state.WinHttpProxy : endpoint && endpoint.winHttpProxy !== undefined ? endpoint.winHttpProxy : undefined;
   const webRow = row('InternetWebProxy', 'InternetWebProxy (Set-ExchangeServer)', web ?? 'none (direct)', 'info');
-  if (win === undefined) return [webRow, row('WinHttpProxy', 'WinHTTP proxy (netsh winhttp)', 'not collected', 'unknown', 'The collection script did not report it (an older script).')];
+  if (win === undefined) {
+    const how = canTest ? '"Test from the server" (Pattern service row) reads it on the server.' : 'Read it on the server with netsh winhttp show proxy.';
+    return [webRow, row('WinHttpProxy', 'WinHTTP proxy (netsh winhttp)', 'not read yet', 'unknown', how)];
+  }
   const differ = proxyKey(web) !== proxyKey(win);
   const detail = differ ? 'They differ: behind a proxy EEMS needs both InternetWebProxy and the WinHTTP proxy set (Learn, EM service), or fetches and certificate checks fail.' : null;
   return [webRow, row('WinHttpProxy', 'WinHTTP proxy (netsh winhttp)', win ?? 'none (direct)', differ ? 'warn' : 'info', detail, differ ? LEARN_EM : null)];
@@ -127,6 +133,6 @@ export function buildPanel(input: PanelInput): PanelRow[] {
   if (view.error) rows.push(row('read', 'Read by EEMS Watch', 'could not be read', 'bad', view.error));
   rows.push(eemsRow(view, input.org), serviceRow(view), endpointRow(input.endpoint, input.canTest), fetchRow(snapshot, history));
   rows.push(timed(view.lastCycleAt, row('cycle', 'Last hourly cycle', view.lastCycleAt ? '' : 'none seen', view.lastCycleAt ? 'info' : 'unknown', 'The latest "Fetching mitigations" line of the Mitigation Service log.')));
-  rows.push(...proxyRows(state), ...mitigationRows(state), ...buildRows(view, input.currency, state));
+  rows.push(...proxyRows(state, input.endpoint, input.canTest), ...mitigationRows(state), ...buildRows(view, input.currency, state));
   return rows;
 }

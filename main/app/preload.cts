@@ -18,7 +18,7 @@ const CHANNEL_LOG = 'eems-log';
 const METHODS = [
   'getOverview', 'listAlerts', 'ackAlert', 'snoozeAlert', 'unackAlert', 'unsnoozeAlert', 'pollNow', 'planRemoval', 'planOrgReenable', 'runPlan',
   'getHeartbeat', 'getDiagnostics', 'verifyFeed', 'getSettings', 'updateSettings', 'exportData',
-  'getKnowledge', 'planStartService', 'planUnblock', 'planServerReenable', 'getServer',
+  'getKnowledge', 'planStartService', 'planUnblock', 'planServerReenable', 'getServer', 'testEndpoint',
 ] as const;
 
 type Listener = (event: unknown) => void;

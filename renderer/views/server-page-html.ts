@@ -4,7 +4,7 @@
  * journal, and the recent raw log lines and events the engine read.
  */
 import { age, formatTime, html, safeHref, type SafeHtml } from '../dom.js';
-import type { ActionView, AlertView, EemsEvent, EndpointCheckView, LogEntry, PanelRow, ServerDetail, ServerIssue } from '../types.js';
+import type { ActionView, AlertView, EemsEvent, LogEntry, PanelRow, ServerDetail, ServerIssue } from '../types.js';
 import { mitigationDetailHtml } from './evidence.js';
 
 /** How many log lines show before "show all" (the engine keeps a few more). */
@@ -16,22 +16,6 @@ function issueItem(i: ServerIssue, index: number): SafeHtml {
   return html`<li class="sev-${i.severity}" data-issue="${i.key}"><span class="badge sev sev-${i.severity}">${i.level === 'action' ? i.severity : 'note'}</span> <strong>${i.title}</strong>${i.muted ? html` <span class="muted-note">(${i.muted})</span>` : ''}${i.detail ? html`<div class="sub">${i.detail}</div>` : ''} ${act}</li>`;
 }
 
-/** The endpoint row from an answer the page got itself (before the API keeps the last one). */
-export function endpointRow(answer: EndpointCheckView): PanelRow {
-  const via = answer.proxy ? ` through the proxy ${answer.proxy}` : ' directly (no proxy)';
-  const ok = answer.reachable && answer.statusCode === 200;
-  const why = answer.diagnosis?.title ?? answer.error ?? (answer.statusCode !== null ? `HTTP ${answer.statusCode}` : 'no answer');
-  return {
-    key: 'endpoint',
-    name: 'Pattern service (endpoint reachable from the server)',
-    value: ok ? '200 - Reachable' : 'Unreachable',
-    tone: ok ? 'good' : 'warn',
-    time: answer.checkedAt,
-    detail: `${answer.url}${via}${ok ? '.' : `: ${why}`}`,
-    link: ok ? null : 'https://aka.ms/HelpConnectivityEEMS',
-  };
-}
-
 function panelRow(r: PanelRow, canTest: boolean): SafeHtml {
   const link = r.link && safeHref(r.link) !== '#' ? html` <a href="${safeHref(r.link)}" target="_blank" rel="noreferrer noopener">More information</a>` : '';
   const test = r.key === 'endpoint' && canTest ? html` <button type="button" data-act="test-endpoint">Test from the server</button>` : '';
@@ -39,9 +23,8 @@ function panelRow(r: PanelRow, canTest: boolean): SafeHtml {
   return html`<tr data-key="${r.key}" class="tone-${r.tone}"><th scope="row">${r.name}</th><td class="value"><span class="dot" aria-hidden="true"></span>${value}${test}</td><td class="detail">${r.detail ?? ''}${link}</td></tr>`;
 }
 
-function panelHtml(d: ServerDetail, answer: EndpointCheckView | null): SafeHtml {
-  const rows = d.panel.map((r) => (r.key === 'endpoint' && answer && !d.endpoint.last ? endpointRow(answer) : r));
-  return html`<table class="panel" aria-label="EEMS on this server"><tbody>${rows.map((r) => panelRow(r, d.endpoint.canTest))}</tbody></table>
+function panelHtml(d: ServerDetail): SafeHtml {
+  return html`<table class="panel" aria-label="EEMS on this server"><tbody>${d.panel.map((r) => panelRow(r, d.endpoint.canTest))}</tbody></table>
 <p class="sub">Rows and wording follow HealthChecker's EEMS check (CSS-Exchange); "Last fetch without an error", the WinHTTP proxy, build currency and support are EEMS Watch's own.</p>`;
 }
 
@@ -105,11 +88,11 @@ function headHtml(d: ServerDetail): SafeHtml {
 }
 
 /** The whole page. */
-export function serverPageHtml(d: ServerDetail, answer: EndpointCheckView | null): SafeHtml {
+export function serverPageHtml(d: ServerDetail): SafeHtml {
   const issues = d.server.issues ?? [];
   return html`${headHtml(d)}
 <section class="page-section" data-section="issues"><h3>What needs doing</h3>${issues.length ? html`<ul class="issues">${issues.map(issueItem)}</ul>` : html`<p class="fine" data-role="nothing-to-do">Nothing: EEMS works on this server and no mitigation waits for you.</p>`}</section>
-<section class="page-section" data-section="eems"><h3>EEMS on this server</h3>${panelHtml(d, answer)}</section>
+<section class="page-section" data-section="eems"><h3>EEMS on this server</h3>${panelHtml(d)}</section>
 <section class="page-section" data-section="mitigations"><h3>Mitigations</h3>${d.server.mitigations.length ? d.server.mitigations.map(mitigationDetailHtml) : html`<p class="sub">No mitigation is applied, blocked or left behind on this server.</p>`}</section>
 <section class="page-section" data-section="audit"><h3>Changes to its Mitigations* settings</h3>${auditHtml(d)}</section>
 <section class="page-section" data-section="timeline"><h3>Timeline</h3>${timelineHtml(d)}</section>

@@ -5,26 +5,22 @@
  */
 import { html, setHtml, setServerNow } from '../dom.js';
 import type { AppContext, View } from '../app-context.js';
-import type { EndpointCheckView, ServerDetail } from '../types.js';
+import type { ServerDetail } from '../types.js';
 import { serverPageHtml } from './server-page-html.js';
 
 let current: { name: string; detail: ServerDetail } | null = null;
-/** Answers of "Test from the server" this page got itself, by server (lower case). */
-const answers = new Map<string, EndpointCheckView>();
-
-async function testEndpoint(ctx: AppContext, root: HTMLElement, button: HTMLButtonElement, server: string): Promise<void> {
+/** Ask the server itself; the API keeps the answer, so the page (and a reload) shows it. */
+async function testEndpoint(ctx: AppContext, button: HTMLButtonElement, server: string): Promise<void> {
   button.disabled = true;
   button.textContent = `Asking ${server}…`;
-  const result = await ctx.callByName('testEndpoint', { server });
-  if (result.ok) {
-    answers.set(server.toLowerCase(), result.value as EndpointCheckView);
+  const result = await ctx.call('testEndpoint', { server });
+  if (result) {
+    ctx.notify(result.reachable ? `${server} reaches the mitigation endpoint.` : `${server} cannot reach the mitigation endpoint: ${result.diagnosis?.title ?? result.error ?? 'no answer'}.`, result.reachable ? 'info' : 'error');
     ctx.rerender('server');
   } else {
-    ctx.notify(result.error.message, 'error');
     button.disabled = false;
     button.textContent = 'Test from the server';
   }
-  void root;
 }
 
 /** The per-server page. */
@@ -46,7 +42,7 @@ export const serverPage: View = {
     current = { name: result.value.server.name, detail: result.value };
     setServerNow(result.value.generatedAt);
     document.title = `${current.name} · EEMS Watch`;
-    setHtml(root, serverPageHtml(result.value, answers.get(current.name.toLowerCase()) ?? null));
+    setHtml(root, serverPageHtml(result.value));
   },
   bind(ctx, root) {
     root.addEventListener('click', (event) => {
@@ -66,7 +62,7 @@ export const serverPage: View = {
           if (r) ctx.notify(`${name} was read again.`);
           ctx.rerender('server');
         });
-      } else if (act === 'test-endpoint') void testEndpoint(ctx, root, button, name);
+      } else if (act === 'test-endpoint') void testEndpoint(ctx, button, name);
     });
   },
   onEvent(ctx, _root, event) {
