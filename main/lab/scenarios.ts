@@ -1,11 +1,13 @@
 /**
  * The scenarios a lab starts from. `demo` tells the story of June 2026: CVE-2026-42897 was
- * mitigated by EEMS as M2.1.0, the Jun26SU fixed it, and the organisation now holds every stage
- * of that lifecycle at once, with the faults an admin meets (contracts.md, eems-domain.md §4, §5).
+ * mitigated by EEMS as M2.1.0 (and by some admins with Microsoft's EOMT script), the Jun26SU fixed
+ * the code, Microsoft's guidance lets M2 go only from the Jul26SU (eems-domain.md K1), and the
+ * organisation now holds every stage of that lifecycle at once, with the faults an admin meets
+ * (contracts.md "eems-watch lab", eems-domain.md §4, §5, K1, K7).
  */
 import type { AdminAuditEntry, ServerState } from '../core/model.js';
 import type { FetchFailureCode, LabTimelineEntry, OcsMitigation } from './lab-types.js';
-import { M2_FIXED_BUILDS, M2_RULES, defaultOcsCatalogue } from './ocs-feed.js';
+import { M2_RULES, defaultOcsCatalogue } from './ocs-feed.js';
 
 export interface ScenarioServer {
   state: ServerState;
@@ -31,6 +33,8 @@ interface ServerSpec {
   cu: string;
   applied?: string[];
   m2Rules?: boolean;
+  /** The same protection as M2, written by Microsoft's EOMT script (K7) instead of EEMS. */
+  eomtRules?: boolean;
   proxy?: string | null;
   dataCollection?: boolean;
   serviceStopped?: boolean;
@@ -58,7 +62,7 @@ function makeServer(spec: ServerSpec): ScenarioServer {
     // Set by the lab's EEMS cycle when it writes MitigationsApplied.
     MitigationsAppliedTime: null,
     Service: { Status: spec.serviceStopped ? 'Stopped' : 'Running', StartType: 'Automatic' },
-    RewriteRules: spec.m2Rules ? M2_RULES.map((rule) => structuredClone(rule)) : [],
+    RewriteRules: [...(spec.m2Rules ? M2_RULES.map((rule) => structuredClone(rule)) : []), ...(spec.eomtRules ? EOMT_M2_RULES.map((rule) => structuredClone(rule)) : [])],
     AppPools: [
       { Name: 'MSExchangeOWAAppPool', State: 'Started' },
       { Name: 'MSExchangeECPAppPool', State: 'Started' },
@@ -69,6 +73,25 @@ function makeServer(spec: ServerSpec): ScenarioServer {
   };
   return spec.fetchFault ? { state, fetchFault: spec.fetchFault } : { state };
 }
+
+/**
+ * What EOMT writes for CVE-2026-42897 (K7, CSS-Exchange Security/src/EOMT/Mitigations/CVE-2026-42897.ps1
+ * [CONFIRMED names and policy]): the M2 rules under EOMT's names, the outbound rule pointing at
+ * EOMT's own preCondition.
+ */
+const EOMT_NAMES: Record<string, string> = {
+  'EEMS M2.1 OWA CSP - outbound': 'EOMT OWA CSP - outbound',
+  'EEMS M2.1 OWA SPA HTML shell - precondition': 'EOMT OWA SPA HTML shell - precondition',
+};
+const EOMT_M2_RULES = M2_RULES.map((rule) => ({ ...structuredClone(rule), Name: EOMT_NAMES[rule.Name] ?? rule.Name, PreCondition: rule.PreCondition ? (EOMT_NAMES[rule.PreCondition] ?? rule.PreCondition) : null }));
+
+/**
+ * M2's fixed builds as the demo's OCS uses them: K1 says EEMS kept re-applying M2 on Jun26SU
+ * servers, so OCS stops sending it only from the Jul26SU (removableFrom); the SE line is missing
+ * until hour 72 (the lag LEARN-EM warns about), which makes EX03 stale-applied.
+ */
+const DEMO_M2_STOPS_AT = ['15.1.2507.71', '15.2.1544.43', '15.2.1748.48'];
+const DEMO_M2_STOPS_AT_LATER = [...DEMO_M2_STOPS_AT, '15.2.2562.45'];
 
 const CU15 = '1748.10';
 const CU14 = '1544.4';
@@ -101,6 +124,12 @@ function demo(): Scenario {
       makeServer({ name: 'EX04', exSetup: '15.02.1544.039', cu: CU14, applied: ['PING1', 'M2.1.0'], m2Rules: true }),
       // Fixed and clean, but someone stopped MSExchangeMitigation: no more hourly checks.
       makeServer({ name: 'EX05', exSetup: '15.02.1748.046', cu: CU15, serviceStopped: true }),
+      // Jun26SU: the code fix is installed, EEMS keeps M2.1.0 applied, and Microsoft advises keeping
+      // it until the Jul26SU (K1): active, no removal offered.
+      makeServer({ name: 'EX06', exSetup: '15.02.1748.046', cu: CU15, applied: ['PING1', 'M2.1.0'], m2Rules: true }),
+      // CU14 Jul26SU: an admin applied the protection with EOMT before EEMS had M2; EEMS never
+      // applied it here. EOMT's rules can go (orphan, applied by EOMT; or EOMT.ps1 -RollbackMitigation).
+      makeServer({ name: 'EX07', exSetup: '15.02.1544.043', cu: CU14, eomtRules: true }),
       // Exchange 2016 CU23 Feb26SU behind a proxy: every fetch fails the signing-certificate check,
       // so it never received M2 although it is below the fix.
       makeServer({ name: 'EX16-LEGACY', exSetup: '15.01.2507.066', cu: E16_CU23, proxy: 'http://10.0.0.10:8080/', fetchFault: 'signing-cert', installPath: 'D:\\Exchange Server\\V15\\' }),
@@ -108,15 +137,10 @@ function demo(): Scenario {
     timeline: [
       { atHour: 20, server: 'EX03', action: { kind: 'fault', fault: { kind: 'service-crash', restart: true } } },
       { atHour: 30, server: 'EX04', action: { kind: 'install-update', ExSetupVersion: '15.02.1544.043', label: 'Exchange 2019 CU14 Jul26SU' } },
-      { atHour: 72, server: null, action: { kind: 'ocs-update', mitigation: 'M2.1.0', fixedBuilds: [...M2_FIXED_BUILDS], label: 'OCS now excludes Exchange SE Jun26SU from M2' } },
+      { atHour: 72, server: null, action: { kind: 'ocs-update', mitigation: 'M2.1.0', fixedBuilds: [...DEMO_M2_STOPS_AT_LATER], label: 'OCS now excludes Exchange SE Jul26SU from M2' } },
     ],
-    ocs: ocsWithout('15.2.2562.43'),
+    ocs: defaultOcsCatalogue().map((m) => (m.family === 'M2' ? { ...m, fixedBuilds: [...DEMO_M2_STOPS_AT] } : m)),
   };
-}
-
-/** The catalogue before OCS learnt about one fixed build (the lag LEARN-EM warns about). */
-function ocsWithout(fixedBuild: string): OcsMitigation[] {
-  return defaultOcsCatalogue().map((m) => ({ ...m, fixedBuilds: m.fixedBuilds.filter((b) => b !== fixedBuild) }));
 }
 
 function healthy(name: string): ScenarioServer {

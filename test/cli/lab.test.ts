@@ -22,7 +22,7 @@ test('lab init --json prints one summary document of the demo organisation', asy
   assert.equal(summary.scenario, 'demo');
   assert.equal(summary.now, '2026-06-15T08:00:00.000Z');
   assert.equal(summary.organization.MitigationsEnabled, false);
-  assert.deepEqual(summary.servers.map((s) => s.name), ['EX01', 'EX02', 'EX03', 'EX04', 'EX05', 'EX16-LEGACY']);
+  assert.deepEqual(summary.servers.map((s) => s.name), ['EX01', 'EX02', 'EX03', 'EX04', 'EX05', 'EX06', 'EX07', 'EX16-LEGACY']);
   assert.equal(summary.servers.find((s) => s.name === 'EX16-LEGACY')!.faults.fetch, 'signing-cert');
 });
 

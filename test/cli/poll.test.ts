@@ -24,15 +24,17 @@ test('poll --once --json on the demo lab: the contract document, critical exit 2
     await advanceLab(lab, 3);
     const { out, io } = capture();
     assert.equal(await main(['poll', '--once', '--lab', lab, '--json'], io), 2);
-    const doc = JSON.parse(out.stdout) as { state: { servers: unknown[] }; alerts: { id: string; kind: string; severity: string; new: boolean; diagnosis: { code: string } | null }[]; status: string };
+    const doc = JSON.parse(out.stdout) as { state: { servers: unknown[] }; alerts: { id: string; kind: string; severity: string; server: string | null; new: boolean; diagnosis: { code: string } | null }[]; status: string };
     assert.equal(doc.status, 'critical');
-    assert.equal(doc.state.servers.length, 6);
+    assert.equal(doc.state.servers.length, 8);
     for (const alert of doc.alerts) {
       for (const field of ['id', 'kind', 'severity', 'server', 'mitigation', 'title', 'body', 'diagnosis']) assert.ok(field in alert, `alert field ${field}`);
       assert.ok((ALERT_KINDS as readonly string[]).includes(alert.kind));
     }
     const kinds = doc.alerts.map((a) => a.kind).sort();
-    assert.deepEqual(kinds, ['fetch-error', 'org-mitigations-disabled', 'service-stopped', 'stale-mitigation', 'stale-mitigation']);
+    assert.deepEqual(kinds, ['fetch-error', 'org-mitigations-disabled', 'service-stopped', 'stale-mitigation', 'stale-mitigation', 'stale-mitigation']);
+    // EX01 (EEMS rules left), EX03 (still applied), EX07 (EOMT's rules); never EX06 (Jun26SU: keep M2).
+    assert.deepEqual(doc.alerts.filter((a) => a.kind === 'stale-mitigation').map((a) => a.server).sort(), ['EX01', 'EX03', 'EX07']);
     assert.equal(doc.alerts.find((a) => a.kind === 'fetch-error')!.diagnosis!.code, 'signing-cert');
     assert.ok(doc.alerts.every((a) => a.new));
 

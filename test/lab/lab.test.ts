@@ -87,7 +87,7 @@ test('the demo scenario holds exactly the promised servers and conditions', asyn
   assert.match(audit.Caller, /Jordan Reyes/);
   assert.ok(audit.RunDate < state.collectedAt);
   const by = (name: string) => state.servers.find((s) => s.Name === name)!;
-  assert.deepEqual(state.servers.map((s) => s.Name), ['EX01', 'EX02', 'EX03', 'EX04', 'EX05', 'EX16-LEGACY']);
+  assert.deepEqual(state.servers.map((s) => s.Name), ['EX01', 'EX02', 'EX03', 'EX04', 'EX05', 'EX06', 'EX07', 'EX16-LEGACY']);
   const m2Rules = ['EEMS M2.1 OWA CSP - outbound', 'EEMS M2.1 OWA SPA HTML shell - precondition'];
   // orphan-artefact: fixed build, M2 gone from MitigationsApplied, both rules still in owa/web.config
   assert.equal(by('EX01').ExSetupVersion, '15.02.1748.048');
@@ -101,6 +101,16 @@ test('the demo scenario holds exactly the promised servers and conditions', asyn
   assert.equal(by('EX03').ExSetupVersion, '15.02.2562.045');
   assert.ok(by('EX03').MitigationsApplied.includes('M2.1.0'));
   assert.equal(by('EX05').Service!.Status, 'Stopped');
+  // active although fixed: Jun26SU, M2 applied (K1: keep until Jul26SU)
+  assert.equal(by('EX06').ExSetupVersion, '15.02.1748.046');
+  assert.deepEqual(by('EX06').MitigationsApplied, ['PING1', 'M2.1.0']);
+  // applied by EOMT (K7): EOMT's two rules on a Jul26SU build, M2 never in MitigationsApplied
+  assert.equal(by('EX07').ExSetupVersion, '15.02.1544.043');
+  assert.deepEqual(by('EX07').MitigationsApplied, ['PING1']);
+  assert.deepEqual(by('EX07').RewriteRules.map((r) => [r.Name, r.PreCondition]), [
+    ['EOMT OWA CSP - outbound', 'EOMT OWA SPA HTML shell - precondition'],
+    ['EOMT OWA SPA HTML shell - precondition', null],
+  ]);
   assert.match(by('EX16-LEGACY').AdminDisplayVersion!, /^Version 15\.1 /);
   assert.equal(summarizeLab(dir).servers.find((s) => s.name === 'EX16-LEGACY')!.faults.fetch, 'signing-cert');
 
@@ -111,6 +121,10 @@ test('the demo scenario holds exactly the promised servers and conditions', asyn
   assert.equal(error.source, 'Microsoft.Exchange.Mitigation.Service.Mitigations.MitigationEngine');
   assert.ok(entries.some((e) => e.message === 'Using Proxy http://10.0.0.10:8080/ To Fetch Configurations'));
   assert.ok((await readLogEntries(dir, 'EX02')).entries.some((e) => e.message === 'MitigationsEnabled is False at organization level. No mitigation will be applied'));
+  // The hourly cycles keep M2 on the Jun26SU server and leave EOMT's rules alone.
+  const after = await readState(dir);
+  assert.deepEqual(after.servers.find((s) => s.Name === 'EX06')!.MitigationsApplied, ['PING1', 'M2.1.0']);
+  assert.equal(after.servers.find((s) => s.Name === 'EX07')!.RewriteRules.length, 2);
 });
 
 test('the demo timeline: EX04 gets the Jul26SU at hour 30, EEMS drops M2.1.0, the rules stay (orphan)', async (t) => {

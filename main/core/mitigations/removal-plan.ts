@@ -7,7 +7,7 @@
  */
 import { parseStepArgs } from './action-steps.js';
 import { psString } from './powershell-quote.js';
-import { formatBuild, serverBuild } from './builds.js';
+import { formatBuild, nameBuild, parseBuild, serverBuild } from './builds.js';
 import { findMitigation, type Artefact, type KnowledgeBase } from './knowledge-base.js';
 import type { MitigationVerdict, ServerState } from '../model.js';
 import type { ActionStep } from '../ports.js';
@@ -220,7 +220,10 @@ function refusal(server: ServerState, verdict: MitigationVerdict, kb: KnowledgeB
       return `${verdict.id} is the EEMS heartbeat and changes nothing on ${server.Name}; there is nothing to remove.`;
     case 'active':
       if (/^Fix installed|: fix installed/i.test(verdict.reason) && verdict.removableFrom) {
-        return `${verdict.id} must stay on ${server.Name}: the fix is installed, but Microsoft advises keeping ${verdict.family} until ${verdict.removableFrom}. Install that update first; it can be removed then.`;
+        const from = parseBuild(verdict.removableFrom);
+        const named = from ? nameBuild(from, kb) : null;
+        const update = named?.exact && named.update ? `the ${named.update} (${verdict.removableFrom})` : verdict.removableFrom;
+        return `${verdict.id} must stay on ${server.Name}: the fix is installed, but Microsoft advises keeping ${verdict.family} until ${update}. Install that update first; it can be removed then.`;
       }
       if (/: fix installed/i.test(verdict.reason)) {
         return `${verdict.id} must stay on ${server.Name}: the fix is installed, but no removal guidance is known for ${verdict.family}. Wait for a knowledge update that names the build from which it can go.`;

@@ -97,9 +97,12 @@ function verdictFromEvidence(subject: Subject, ev: Evidence, entry: MitigationEn
     if (ev.fixed) return make('active', `${id} is applied: ${ev.keep}`);
     return make('active', `${id} is applied and still needed: ${ev.reason}`);
   }
-  if (ev.removable) return make('orphan-artefact', `${entry.id} is no longer in MitigationsApplied but its artefact is still on the server, and ${ev.reason}: it is safe to remove`);
-  if (ev.fixed) return make('active', `${entry.id} is no longer in MitigationsApplied but its artefact is still on the server: ${ev.keep}; keep the artefact until then`);
-  return make('orphan-unfixed', `${entry.id} is no longer in MitigationsApplied but its artefact is still on the server, and ${ev.reason}; ${exposed}`);
+  // Rules written by EOMT (K7) were never in MitigationsApplied: say who left them.
+  const byEomt = appliedByOf(artefacts) === 'EOMT';
+  const leftover = byEomt ? `${entry.id}'s protection was applied by EOMT (not EEMS) and is still on the server` : `${entry.id} is no longer in MitigationsApplied but its artefact is still on the server`;
+  if (ev.removable) return make('orphan-artefact', `${leftover}, and ${ev.reason}: it is safe to remove`);
+  if (ev.fixed) return make('active', `${leftover}: ${ev.keep}; keep the artefact until then`);
+  return make('orphan-unfixed', `${leftover}, and ${ev.reason}; ${exposed}`);
 }
 
 function verdictOf(subject: Subject, sb: ServerBuild, kb: KnowledgeBase): MitigationVerdict {

@@ -283,7 +283,7 @@ test('what is not removable is refused with a sentence saying why', () => {
   // Jun26SU: the fix is installed, but Microsoft advises keeping M2 until Jul26SU.
   const june = loadState('contracts-example.json').servers[0]!;
   const keep = refusal(june, 'M2.1.0');
-  assert.match(keep, /the fix is installed, but Microsoft advises keeping M2 until 15\.2\.1748\.48/);
+  assert.match(keep, /the fix is installed, but Microsoft advises keeping M2 until the Jul26SU \(15\.2\.1748\.48\)/);
   const juneVerdict = judgeServer(june, kb).find((v) => v.id === 'M2.1.0')!;
   const forgedJune = planRemoval(june, { ...juneVerdict, verdict: 'stale-applied', removable: true }, kb);
   assert.equal(forgedJune.ok, false, 'a forged removable verdict below removableFrom is refused from a fresh judgement');
