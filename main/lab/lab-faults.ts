@@ -5,7 +5,7 @@
 import type { AdminAuditEntry, ServerState } from '../core/model.js';
 import { startService, stopService } from './eems-cycle.js';
 import { FAILURE_WORDS } from './eems-texts.js';
-import { FETCH_FAILURE_CODES, type LabFault, type LabStateDocument, type LabTimelineAction } from './lab-types.js';
+import { FETCH_FAILURE_CODES, type LabDocument, type LabFault, type LabServer, type LabStateDocument, type LabTimelineAction } from './lab-types.js';
 import type { LabWriter } from './lab-writer.js';
 import { shortVersion } from './ocs-feed.js';
 
@@ -46,6 +46,22 @@ export function setServerMitigationsEnabled(server: ServerState, enabled: boolea
     Parameters: { MitigationsEnabled: enabled ? 'True' : 'False' },
     RunDate: new Date(time).toISOString(),
   });
+}
+
+/**
+ * A fail-run switch meeting one step: the step is counted (seen), and when it is the one the switch
+ * names, the switch is cleared and returned (the step must then fail, changing nothing). `server`
+ * is the step's lab server, or null for an organisation step (orgRunFault). The caller saves lab.json.
+ * Shared by the lab host and the simulated Exchange, so both count and clear alike.
+ */
+export function takeRunFault(lab: LabDocument, server: LabServer | null): { atStep: number; message: string | null } | null {
+  const fault = server ? server.runFault : lab.orgRunFault;
+  if (!fault) return null;
+  fault.seen += 1;
+  if (fault.seen < fault.atStep) return null;
+  if (server) server.runFault = null;
+  else lab.orgRunFault = null;
+  return { atStep: fault.atStep, message: fault.message };
 }
 
 /** Apply one fault switch at `time`; returns what it did, in words. */

@@ -8,6 +8,7 @@ import type { EemsEvent, ServerState, StateDocument } from '../core/model.js';
 import type { ActionStep, Clock, CollectRequest, EndpointCheck, HostPort, LogLocation, StepResult } from '../core/ports.js';
 import { failureTexts, OCS_URL } from './eems-texts.js';
 import { advanceLab, setLabFault } from './lab.js';
+import { takeRunFault } from './lab-faults.js';
 import { executeStep } from './lab-steps.js';
 import { isValidServerName, labPaths, loadLab, readLabCached, readServerEvents, readStateCached, saveLab, withLabLock } from './lab-store.js';
 import type { LabDocument, LabFault, LabServer } from './lab-types.js';
@@ -145,22 +146,17 @@ export async function createLabHost(dir: string, options: LabHostOptions = {}): 
         const labServer = step.server === null ? null : lab.servers.find((s) => s.name.toLowerCase() === step.server!.toLowerCase()) ?? null;
         if (labServer?.unreachable) return { ok: false, changed: false, message: unreachableSentence(labServer.name) };
         const normalised: ActionStep = labServer ? { ...step, server: labServer.name } : step;
-        const fault = labServer ? labServer.runFault : lab.orgRunFault;
+        const fault = takeRunFault(lab, labServer);
         if (fault) {
-          fault.seen += 1;
-          if (fault.seen >= fault.atStep) {
-            if (labServer) labServer.runFault = null;
-            else lab.orgRunFault = null;
-            await saveLab(root, lab, state);
-            const where = labServer?.name ?? 'the organisation';
-            return {
-              ok: false,
-              changed: false,
-              message:
-                fault.message ??
-                `${step.kind} failed on ${where}: Filename: \\\\?\\C:\\Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\HttpProxy\\owa\\web.config Error: Cannot write configuration file (lab fault at step ${fault.atStep}). Nothing was changed; run the plan again to resume.`,
-            };
-          }
+          await saveLab(root, lab, state);
+          const where = labServer?.name ?? 'the organisation';
+          return {
+            ok: false,
+            changed: false,
+            message:
+              fault.message ??
+              `${step.kind} failed on ${where}: Filename: \\\\?\\C:\\Program Files\\Microsoft\\Exchange Server\\V15\\FrontEnd\\HttpProxy\\owa\\web.config Error: Cannot write configuration file (lab fault at step ${fault.atStep}). Nothing was changed; run the plan again to resume.`,
+          };
         }
         const writer = new LabWriter(root, lab);
         const result = await executeStep(writer, state, normalised, new Date(lab.now).getTime());

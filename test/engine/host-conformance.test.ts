@@ -13,68 +13,22 @@
  */
 import { after, before, describe, it } from 'node:test';
 import assert from 'node:assert/strict';
-import { appendFile, cp, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { appendFile, readFile, writeFile } from 'node:fs/promises';
 import { existsSync, readFileSync } from 'node:fs';
 import { join } from 'node:path';
 import { defaultKnowledgeBase } from '../../main/core/mitigations/knowledge-base.js';
 import { planOrgReenable, planRemoval } from '../../main/core/mitigations/removal-plan.js';
 import { judgeServer } from '../../main/core/mitigations/staleness.js';
 import type { EemsEvent, StateDocument } from '../../main/core/model.js';
-import type { ActionStep, HostPort, StepResult } from '../../main/core/ports.js';
 import { createLabHost, type LabHost } from '../../main/lab/lab-host.js';
-import { initLab } from '../../main/lab/lab.js';
 import { assertPwsh, createSimPowerShellHost, useSimLab } from '../support/sim-exchange/sim-host.js';
+import { collected, labFolders, normalise, outcome, runPlan } from '../support/sim-exchange/conformance-lab.js';
 
-const ISO = /^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}(\.\d+)?Z$/;
-
-/** Times compare as instants ("...:10Z" and "...:10.000Z" are the same time); everything else as is. */
-function normalise(value: unknown): unknown {
-  if (typeof value === 'string') return ISO.test(value) ? new Date(value).toISOString() : value;
-  if (Array.isArray(value)) return value.map(normalise);
-  if (value && typeof value === 'object') return Object.fromEntries(Object.entries(value).map(([k, v]) => [k, normalise(v)]));
-  return value;
-}
-
-const dirs: string[] = [];
-async function makeTempDir(prefix: string): Promise<string> {
-  const dir = await mkdtemp(join(tmpdir(), `eems-${prefix}`));
-  dirs.push(dir);
-  return dir;
-}
+const folders = labFolders('conformance-');
+const { newLab, copyLab } = folders;
 let labDir = '';
 let lab: LabHost;
 const allServers = () => JSON.parse(readFileSync(join(labDir, 'state.json'), 'utf8')).servers.map((s: { Name: string }) => s.Name) as string[];
-
-async function newLab(hours: number): Promise<string> {
-  const dir = await makeTempDir('conformance-');
-  await initLab(dir, { scenario: 'demo' });
-  const host = await createLabHost(dir);
-  if (hours > 0) await host.advance(hours);
-  return dir;
-}
-
-async function copyLab(from: string): Promise<string> {
-  const dir = await makeTempDir('conformance-copy-');
-  await cp(from, dir, { recursive: true });
-  return dir;
-}
-
-const SECTION_ORDER = ['inbound', 'outbound', 'precondition'];
-
-/**
- * A collection through one host, ready to compare: times as instants, and each server's rules by
- * file, location and section (the script reads a file section by section; the order of rules inside
- * a section, which IIS evaluates in order, is kept).
- */
-async function collected(host: HostPort, servers: string[]): Promise<StateDocument> {
-  const doc = normalise(await host.collect({ servers })) as StateDocument;
-  for (const server of doc.servers) {
-    const key = (r: StateDocument['servers'][number]['RewriteRules'][number]) => `${r.ConfigFile}|${r.Location}|${SECTION_ORDER.indexOf(r.Direction)}`;
-    server.RewriteRules = [...server.RewriteRules].sort((a, b) => (key(a) < key(b) ? -1 : key(a) > key(b) ? 1 : 0));
-  }
-  return doc;
-}
 
 before(async () => {
   assertPwsh();
@@ -84,7 +38,7 @@ before(async () => {
 });
 after(async () => {
   lab?.close();
-  for (const dir of dirs) await rm(dir, { recursive: true, force: true });
+  await folders.cleanup();
 });
 
 describe('the lab host and the PowerShell host read the same organisation alike', () => {
@@ -155,19 +109,6 @@ describe('the lab host and the PowerShell host read the same organisation alike'
     }
   });
 });
-
-/** Run a plan step by step; stop at the first failure, as the engine does. */
-async function runPlan(host: HostPort, steps: ActionStep[]): Promise<StepResult[]> {
-  const results: StepResult[] = [];
-  for (const step of steps) {
-    const result = await host.run(step);
-    results.push(result);
-    if (!result.ok) break;
-  }
-  return results;
-}
-
-const outcome = (results: StepResult[]) => results.map((r) => ({ ok: r.ok, changed: r.changed, backup: r.backupPath !== undefined }));
 
 describe('plans run alike through both hosts', () => {
   it('every removable mitigation of the demo: the same step results, the same organisation after, a real web.config edited and backed up', async () => {

@@ -5,11 +5,17 @@
  * The PowerShell side decides WHAT to write (the bundled scripts' logic runs unchanged); this side
  * only records that it was written, so the two hosts share one organisation on disk.
  *
- * Usage: node lab-apply.js LAB_DIR < operation.json   (prints {"ok":true} or exits 1 with a sentence)
+ * One operation is not a write: `begin-step`, which a step of run-step.ps1 sends before it touches
+ * anything, counts the step against the lab's fail-run switch (the server's runFault, or orgRunFault
+ * for an organisation step) exactly as the lab host counts it (takeRunFault), and answers whether
+ * this step is the one that fails; the simulated cmdlets then fail it (SimLab, Enter-SimStep).
+ *
+ * Usage: node lab-apply.js LAB_DIR < operation.json
+ *   (prints {"ok":true}, for begin-step {"ok":true,"fail":null|{"atStep":n,"message":..}}, or exits 1 with a sentence)
  */
 import { z } from 'zod';
 import { startService } from '../eems-cycle.js';
-import { DEFAULT_CALLER, setOrgMitigationsEnabled, setServerMitigationsEnabled } from '../lab-faults.js';
+import { DEFAULT_CALLER, setOrgMitigationsEnabled, setServerMitigationsEnabled, takeRunFault } from '../lab-faults.js';
 import { setMitigationsBlocked } from '../lab-steps.js';
 import { loadLab, saveLab, withLabLock } from '../lab-store.js';
 import { LabWriter } from '../lab-writer.js';
@@ -23,14 +29,36 @@ const operation = z.discriminatedUnion('op', [
   z.object({ op: z.literal('set-service'), server, name: z.string(), startType: z.string() }),
   z.object({ op: z.literal('start-app-pool'), server, name: z.string() }),
   z.object({ op: z.literal('remove-rule'), server, name: z.string(), location: z.string(), configFile: z.string() }),
+  z.object({ op: z.literal('begin-step'), server: server.nullable() }),
 ]);
 export type LabOperation = z.infer<typeof operation>;
 
 const same = (a: string, b: string) => a.toLowerCase() === b.toLowerCase();
 
-/** Apply one operation to the lab in `dir` (under the lab lock) at the lab's own clock. */
-export async function applyLabOperation(dir: string, input: unknown): Promise<void> {
+/** Whether a step is the one the lab's fail-run switch fails: null, or the switch (now cleared). */
+export type StepFault = { atStep: number; message: string | null } | null;
+
+/**
+ * Count one step of a plan (server null: an organisation step) against the lab's fail-run switch,
+ * as the lab host's run() does: a server the lab does not know, or one that is unreachable or hung,
+ * never gets as far as the count.
+ */
+async function beginStep(dir: string, serverName: string | null): Promise<StepFault> {
+  return withLabLock(dir, async () => {
+    const { lab, state } = await loadLab(dir);
+    const labServer = serverName === null ? null : lab.servers.find((s) => same(s.name, serverName));
+    if (labServer === undefined || labServer?.unreachable || labServer?.hung) return null;
+    if (!(labServer ? labServer.runFault : lab.orgRunFault)) return null;
+    const fault = takeRunFault(lab, labServer);
+    await saveLab(dir, lab, state);
+    return fault;
+  });
+}
+
+/** Apply one operation to the lab in `dir` (under the lab lock) at the lab's own clock; begin-step answers with its StepFault. */
+export async function applyLabOperation(dir: string, input: unknown): Promise<StepFault | void> {
   const op = operation.parse(input);
+  if (op.op === 'begin-step') return beginStep(dir, op.server);
   await withLabLock(dir, async () => {
     const { lab, state } = await loadLab(dir);
     const time = new Date(lab.now).getTime();
@@ -88,8 +116,9 @@ async function main(): Promise<void> {
   if (!dir) throw new Error('Usage: node lab-apply.js LAB_DIR < operation.json');
   const chunks: Buffer[] = [];
   for await (const chunk of process.stdin) chunks.push(chunk as Buffer);
-  await applyLabOperation(dir, JSON.parse(Buffer.concat(chunks).toString('utf8')));
-  process.stdout.write('{"ok":true}\n');
+  const input: unknown = JSON.parse(Buffer.concat(chunks).toString('utf8'));
+  const fault = await applyLabOperation(dir, input);
+  process.stdout.write(`${JSON.stringify(fault === undefined ? { ok: true } : { ok: true, fail: fault })}\n`);
 }
 
 // Run as a program only when given the lab folder (node --test loads this file without arguments).

@@ -53,6 +53,7 @@ function Get-ExchangeServer {
     [CmdletBinding()]
     param([Parameter(Position = 0)][string]$Identity)
     Write-SimCall "Get-ExchangeServer $Identity"
+    Stop-SimStepFault $PSCmdlet 'contact' (Get-SimAdReadText) 'ADTransientException' 'ReadError'
     if (-not $Identity) { foreach ($s in @((Get-SimLabState).servers)) { ConvertTo-SimExchangeServer (Find-SimServer $s.Name) }; return }
     $found = Find-SimServer $Identity
     if (-not $found) { Stop-SimCall $PSCmdlet "The operation couldn't be performed because object '$Identity' couldn't be found on 'dc01.contoso.com'." 'ManagementObjectNotFoundException' }
@@ -78,6 +79,7 @@ function Set-ExchangeServer {
         $op.mitigationsEnabled = [bool]$MitigationsEnabled
     }
     Write-SimCall "Set-ExchangeServer $Identity $(ConvertTo-Json -InputObject $op -Compress)"
+    Stop-SimStepFault $PSCmdlet 'write' (Get-SimAdWriteText) 'ADOperationException'
     Invoke-SimLabApply $op
 }
 
@@ -85,6 +87,7 @@ function Get-OrganizationConfig {
     [CmdletBinding()]
     param()
     Write-SimCall 'Get-OrganizationConfig'
+    Stop-SimStepFault $PSCmdlet 'contact' (Get-SimAdReadText) 'ADTransientException' 'ReadError'
     $org = (Get-SimLabState).organization
     $enabled = if ($org.PSObject.Properties['MitigationsEnabled'] -and $null -ne $org.MitigationsEnabled) { [bool]$org.MitigationsEnabled } else { $null }
     return New-SimCaptureObject 'E19-GetOrganizationConfig.xml' @{ MitigationsEnabled = $enabled } ''
@@ -96,6 +99,7 @@ function Set-OrganizationConfig {
     Assert-SimRemoteWrite $PSCmdlet 'Set-OrganizationConfig'
     if (-not ($MitigationsEnabled -is [bool])) { Stop-SimCall $PSCmdlet "Cannot convert value '$MitigationsEnabled' to type System.Boolean." 'ParameterArgumentTransformationError' 'InvalidArgument' }
     Write-SimCall "Set-OrganizationConfig MitigationsEnabled=$MitigationsEnabled"
+    Stop-SimStepFault $PSCmdlet 'write' (Get-SimAdWriteText) 'ADOperationException'
     Invoke-SimLabApply @{ op = 'set-org'; enabled = [bool]$MitigationsEnabled }
 }
 
@@ -156,6 +160,7 @@ function New-PSSession {
     if ($ConfigurationName -ne 'Microsoft.Exchange') { Stop-SimCall $PSCmdlet "The WS-Management service cannot process the request: no endpoint $ConfigurationName." 'PSSessionOpenFailed' 'OpenError' }
     $found = Find-SimServer $ConnectionUri.Host
     if (-not $found -or $found.Lab.unreachable) { Stop-SimCall $PSCmdlet (Get-SimUnreachableText $ConnectionUri.Host) 'PSSessionOpenFailed' 'OpenError' }
+    if ($found.Lab.hung) { Wait-SimHungServer $PSCmdlet $ConnectionUri.Host $SessionOption }
     $session = [pscustomobject]@{ ComputerName = $ConnectionUri.Host; ConfigurationName = $ConfigurationName; State = 'Opened'; Availability = 'Available' }
     $session.PSObject.TypeNames.Insert(0, 'System.Management.Automation.Runspaces.PSSession')
     return $session
@@ -256,7 +261,10 @@ function Invoke-Command {
     Write-SimCall "Invoke-Command $ComputerName"
     $found = Find-SimServer $ComputerName
     if (-not $found -or $found.Lab.unreachable) { Stop-SimCall $PSCmdlet (Get-SimUnreachableText $ComputerName) 'CannotConnect' 'OpenError' }
-    if ($found.Lab.hung) { while ($true) { Start-Sleep -Seconds 60 } }
+    if ($found.Lab.hung) { Wait-SimHungServer $PSCmdlet $ComputerName $SessionOption }
+    $remoteFailure = "Processing data from remote server $ComputerName failed with the following error message: The WSMan provider host process did not return a proper response.  A provider in the host process may have behaved improperly. For more information, see the about_Remote_Troubleshooting Help topic."
+    # A plan step that fails here (the lab's fail-run switch, SimLab Enter-SimStep): before the script block runs, it changes nothing.
+    Stop-SimStepFault $PSCmdlet 'contact' $remoteFailure 'JobFailure' 'OperationStopped'
     $root = Sync-SimIisFiles $found
     $env:windir = Join-Path $root 'Windows'
     $env:EEMS_SIM_SERVER = [string]$found.State.Name
@@ -276,6 +284,8 @@ function Invoke-Command {
             while ($inner.InnerException) { $inner = $inner.InnerException }
             Stop-SimCall $PSCmdlet $inner.Message 'RemoteScriptError' 'NotSpecified'
         }
+        # A step armed to fail at its write that found nothing to write fails as the call returns (it wrote nothing).
+        Stop-SimStepFault $PSCmdlet '' $remoteFailure 'JobFailure' 'OperationStopped'
         foreach ($item in $output) {
             $back = ConvertTo-SimRemoted $item
             if ($back -is [psobject] -or $back -is [hashtable]) {

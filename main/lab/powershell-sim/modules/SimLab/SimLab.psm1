@@ -53,6 +53,68 @@ function Invoke-SimLabApply([hashtable]$Operation) {
     Write-SimCall "lab-apply $($Operation.op)"
 }
 
+# A hung server (lab.json "hung") takes the connection and never answers: the call waits as long as
+# the session option's OpenTimeout allows (the scripts ask for 20 s) and then fails with WinRM's
+# own words; without an OpenTimeout it waits until the process is ended (the host's time-out).
+function Wait-SimHungServer([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$Computer, [object]$SessionOption) {
+    Write-SimCall "hung $Computer"
+    $wait = 0
+    if ($null -ne $SessionOption -and $SessionOption.PSObject.Properties['OpenTimeout'] -and $null -ne $SessionOption.OpenTimeout) { $wait = [int]([timespan]$SessionOption.OpenTimeout).TotalMilliseconds }
+    if ($wait -le 0) { while ($true) { Start-Sleep -Seconds 60 } }
+    Start-Sleep -Milliseconds $wait
+    $text = "Connecting to remote server $Computer failed with the following error message : The WinRM client cannot complete the operation within the time specified. Check if the machine name is valid and is reachable over the network and firewall exception for Windows Remote Management service is enabled. For more information, see the about_Remote_Troubleshooting Help topic."
+    $record = New-Object System.Management.Automation.ErrorRecord ((New-Object System.Management.Automation.Remoting.PSRemotingTransportException $text), 'PSSessionOpenFailed', [System.Management.Automation.ErrorCategory]::OpenError, $Computer)
+    $Cmdlet.ThrowTerminatingError($record)
+}
+
+# The lab's fail-run switch (lab-faults.ts takeRunFault), for one plan step of run-step.ps1:
+# sim-entry.ps1 calls Enter-SimStep once before the step starts; lab-apply.js counts the step (the
+# server's runFault, or orgRunFault for an organisation step, server $null) exactly as the lab host
+# does, and when this is the step that fails, the switch is cleared in lab.json and armed for this
+# process. The armed step then fails where a real one would: its first write cmdlet throws the
+# error the real cmdlet throws, before it changes anything (Stop-SimStepFault 'write'). A step that
+# writes nothing (backup-config, verify) fails at its first call to the server or to Exchange
+# ('contact'); a server step that found nothing to write fails as its Invoke-Command returns.
+# Not matched: an Exchange step that finds nothing to write (a block already there, MitigationsEnabled
+# already as wanted) reads and returns without a write, so it succeeds here where the lab host fails
+# it (the switch is used up in both); plans meet the switch at their writes, where both hosts agree.
+function Enter-SimStep([string]$Server, [string]$Kind) {
+    Remove-Item Env:EEMS_SIM_STEP_FAULT -ErrorAction SilentlyContinue
+    $lab = Get-SimLabDocument
+    $switch = $null
+    if ($Server) {
+        $entry = @($lab.servers | Where-Object { $_.name -ieq $Server })[0]
+        if ($entry -and $entry.PSObject.Properties['runFault']) { $switch = $entry.runFault }
+    } elseif ($lab.PSObject.Properties['orgRunFault']) { $switch = $lab.orgRunFault }
+    if ($null -eq $switch) { return }
+    $operation = @{ op = 'begin-step'; server = $(if ($Server) { $Server } else { $null }) }
+    $out = ConvertTo-Json -InputObject $operation -Compress | & $env:EEMS_SIM_NODE $env:EEMS_SIM_APPLY (Get-SimLabDir) 2>&1
+    if ($LASTEXITCODE -ne 0) { throw "The simulated organisation could not count the step: $out" }
+    $answer = ConvertFrom-Json -InputObject (@($out) -join "`n")
+    if ($null -eq $answer.fail) { return }
+    $at = if (@('backup-config', 'verify') -contains $Kind) { 'contact' } else { 'write' }
+    $where = if ($Server) { $Server } else { 'the organisation' }
+    Write-SimCall "fail-run step $($answer.fail.atStep) on $where ($Kind, at $at)"
+    $env:EEMS_SIM_STEP_FAULT = ConvertTo-Json -InputObject @{ atStep = [int]$answer.fail.atStep; message = $answer.fail.message; at = $at } -Compress
+}
+
+# Fail the armed step here (when it is armed for this point, 'write' or 'contact'; '' for any):
+# disarm it and throw $Text, the real cmdlet's error, or the lab switch's own message when it has one.
+function Stop-SimStepFault([System.Management.Automation.PSCmdlet]$Cmdlet, [string]$At, [string]$Text, [string]$Id, [System.Management.Automation.ErrorCategory]$Category = 'WriteError') {
+    if (-not $env:EEMS_SIM_STEP_FAULT) { return }
+    $fault = ConvertFrom-Json -InputObject $env:EEMS_SIM_STEP_FAULT
+    if ($At -and $fault.at -ne $At) { return }
+    Remove-Item Env:EEMS_SIM_STEP_FAULT -ErrorAction SilentlyContinue
+    $message = if ($fault.message) { [string]$fault.message } else { "$Text (lab fault at step $($fault.atStep))" }
+    Write-SimCall "fail-run fired: $message"
+    $record = New-Object System.Management.Automation.ErrorRecord ((New-Object System.InvalidOperationException $message), $Id, $Category, $null)
+    $Cmdlet.ThrowTerminatingError($record)
+}
+
+# Active Directory's words when Exchange cannot write an object, or read one (the real ADOperationException and ADTransientException texts).
+function Get-SimAdWriteText { 'Active Directory operation failed on dc01.contoso.com. This error is not retriable. Additional information: Insufficient access rights to perform the operation.' }
+function Get-SimAdReadText { 'Active Directory server dc01.contoso.com is not available. Error message: Active directory response: The LDAP server is unavailable.' }
+
 # One line per simulated call, so a test can tell what the scripts asked of "Exchange".
 function Write-SimCall([string]$Text) {
     if ($env:EEMS_SIM_CALLS) { Add-Content -LiteralPath $env:EEMS_SIM_CALLS -Value $Text -Encoding UTF8 }

@@ -69,6 +69,7 @@ function Start-Service {
     if ($svc.StartType -eq 'Disabled') {
         $PSCmdlet.ThrowTerminatingError((New-Object System.Management.Automation.ErrorRecord ((New-Object System.InvalidOperationException "Service '$Name ($Name)' cannot be started due to the following error: Cannot start service $Name on computer '.'."), 'CouldNotStartService', [System.Management.Automation.ErrorCategory]::OpenError, $Name)))
     }
+    Stop-SimStepFault $PSCmdlet 'write' "Service '$Name ($Name)' cannot be started due to the following error: Cannot start service $Name on computer '.'." 'CouldNotStartService' 'OpenError'
     Invoke-SimLabApply @{ op = 'start-service'; server = $env:EEMS_SIM_SERVER; name = [string]$svc.Name }
 }
 
@@ -77,6 +78,7 @@ function Set-Service {
     param([Parameter(Position = 0)][string]$Name, [ValidateSet('Automatic', 'Manual', 'Disabled', 'AutomaticDelayedStart')][string]$StartupType)
     $svc = Find-SimService $Name
     if (-not $svc) { Write-SimNotFound $PSCmdlet $Name; return }
+    Stop-SimStepFault $PSCmdlet 'write' "Service '$Name ($Name)' cannot be configured due to the following error: Access is denied" 'CouldNotSetService' 'PermissionDenied'
     Invoke-SimLabApply @{ op = 'set-service'; server = $env:EEMS_SIM_SERVER; name = [string]$svc.Name; startType = $StartupType }
 }
 

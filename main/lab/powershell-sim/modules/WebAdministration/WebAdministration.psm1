@@ -9,6 +9,16 @@ Import-Module (Join-Path $PSScriptRoot '../SimLab/SimLab.psm1')
 
 function Get-SimServerRootHere { Split-Path -Parent $env:windir }
 
+# A file of the server's folder as the server names it (C:\..., Exchange's files under its install path).
+function ConvertTo-SimWindowsPath([string]$File) {
+    $relative = $File.Substring((Get-SimServerRootHere).Length).TrimStart('/', '\') -replace '/', '\'
+    if ($relative -like 'Exchange Server\V15\*') {
+        $install = if ($env:ExchangeInstallPath) { $env:ExchangeInstallPath } else { 'C:\Program Files\Microsoft\Exchange Server\V15\' }
+        return $install.TrimEnd('\') + '\' + $relative.Substring('Exchange Server\V15\'.Length)
+    }
+    return 'C:\' + $relative
+}
+
 function Get-WebAppPoolState {
     [CmdletBinding()]
     param([string]$Name)
@@ -20,6 +30,7 @@ function Get-WebAppPoolState {
 function Start-WebAppPool {
     [CmdletBinding()]
     param([string]$Name)
+    Stop-SimStepFault $PSCmdlet 'write' 'The service cannot accept control messages at this time. (Exception from HRESULT: 0x80070425)' 'InvalidOperation,Microsoft.IIs.PowerShell.Provider.StartAppPoolCommand' 'InvalidOperation'
     Invoke-SimLabApply @{ op = 'start-app-pool'; server = $env:EEMS_SIM_SERVER; name = $Name }
 }
 
@@ -53,6 +64,8 @@ function Remove-WebConfigurationProperty {
     if (-not $section) { return }
     $target = @($section.ChildNodes | Where-Object { $_ -is [System.Xml.XmlElement] -and $_.GetAttribute('name') -eq [string]$AtElement.name })[0]
     if (-not $target) { return }
+    # IIS's own words when the file cannot be written (the lab's fail-run switch, SimLab Enter-SimStep): the file stays as it was.
+    Stop-SimStepFault $PSCmdlet 'write' "Filename: \\?\$(ConvertTo-SimWindowsPath $file) Error: Cannot write configuration file" 'System.Runtime.InteropServices.COMException,Microsoft.IIs.PowerShell.Provider.RemoveConfigurationPropertyCommand'
     [void]$section.RemoveChild($target)
     Save-SimXml $xml $file
     Invoke-SimLabApply @{ op = 'remove-rule'; server = $env:EEMS_SIM_SERVER; name = [string]$AtElement.name; location = $where; configFile = $configFile }
