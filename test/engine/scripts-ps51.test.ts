@@ -96,6 +96,7 @@ test('look-alikes that Windows PowerShell 5.1 runs are not flagged', async () =>
       '$is = $env:OS -eq "Windows_NT"',
       'function F { begin { } process { } end { } }',
       '$q = $a[0]',
+      '$leaf = Split-Path -Leaf $PSCommandPath',
       '',
     ].join('\n'));
     const [fine] = check([file]);

@@ -40,11 +40,17 @@ function Add-Violation($list, $ast, [string]$construct) {
     $list.Add([ordered]@{ line = $ast.Extent.StartLineNumber; column = $ast.Extent.StartColumnNumber; construct = $construct; text = $text })
 }
 
+# 5.1 parameters whose whole name is a prefix of a 7-only one: given in full, they are themselves
+# (Split-Path -Leaf is not an abbreviation of -LeafBase).
+$fullNames51 = @{ 'Split-Path' = @('Leaf') }
+
 # The parameter names a command is called with, resolving unambiguous prefixes (-AsHash).
 function Find-Parameter($command, [string]$name) {
+    $commandName = $command.GetCommandName()
     foreach ($element in $command.CommandElements) {
         if ($element -is [System.Management.Automation.Language.CommandParameterAst]) {
             $given = $element.ParameterName
+            if ($commandName -and $fullNames51.ContainsKey($commandName) -and $fullNames51[$commandName] -contains $given -and $given -ne $name) { continue }
             if ($given.Length -ge 2 -and $name.StartsWith($given, [StringComparison]::OrdinalIgnoreCase)) { return $element }
         }
     }
