@@ -95,3 +95,11 @@ export function formatTime(iso: string | null): string {
   if (!iso) return '-';
   return `${iso.slice(0, 10)} ${iso.slice(11, 16)} UTC`;
 }
+
+/**
+ * "1 step", "3 steps": a count with its noun in the right number. The renderer's copy of
+ * main/core/plural.ts countOf (the renderer imports nothing but types from main/).
+ */
+export function countOf(n: number, singular: string, plural = `${singular}s`): string {
+  return `${n} ${n === 1 ? singular : plural}`;
+}

@@ -5,7 +5,7 @@
  * and snooze (with an end time) silence notifications only and can be undone. `#alert=<id>` (a
  * notification click) opens that alert.
  */
-import { age, formatTime, html, serverNow, setHtml } from '../dom.js';
+import { age, countOf, formatTime, html, serverNow, setHtml } from '../dom.js';
 import type { AppContext, View } from '../app-context.js';
 import type { ActionView, AlertList, AlertView } from '../types.js';
 
@@ -88,7 +88,7 @@ async function draw(ctx: AppContext, root: HTMLElement): Promise<void> {
   if (!list) return;
   const servers = overview?.servers.map((s) => s.name) ?? [];
   setHtml(root, html`<h2>Alerts</h2><form class="filters" data-role="filters">${select('server', 'Server', servers)} ${select('kind', 'Kind', KINDS)} ${select('severity', 'Severity', ['info', 'warning', 'critical'])}
-<span class="sub">${list.alerts.length} alerts, ${list.actions.length} actions</span></form>${timeline(list)}`);
+<span class="sub">${countOf(list.alerts.length, 'alert')}, ${countOf(list.actions.length, 'action')}</span></form>${timeline(list)}`);
   if (focusId) {
     const item = root.querySelector<HTMLElement>(`li.alert[data-alert="${CSS.escape(focusId)}"] summary`);
     item?.focus();

@@ -4,7 +4,7 @@
  * running, no data (before the first read) or not yet. Problems are red or amber; each state also
  * has a letter, so the picture reads without colour. Hours are UTC.
  */
-import { age, html, setHtml } from '../dom.js';
+import { age, countOf, html, setHtml } from '../dom.js';
 import type { View } from '../app-context.js';
 import type { HeartbeatView } from '../types.js';
 
@@ -30,8 +30,8 @@ function cell(state: CellState, title: string, hour = ''): ReturnType<typeof htm
 function grid(server: HeartbeatView): ReturnType<typeof html> {
   const hours = Array.from({ length: 24 }, (_, h) => html`<span class="hb-hour">${h % 6 === 0 ? String(h).padStart(2, '0') : ''}</span>`);
   return html`<figure class="heartbeat" data-server="${server.server}" data-missed="${server.missed}">
-<figcaption><strong>${server.server}</strong> · last fetch ${age(server.lastCycleAt)} · <span class="${server.missed > 0 ? 'missed-count' : ''}">${server.missed} hours without a working fetch</span></figcaption>
-<div class="hb-grid" role="img" aria-label="${`${server.server}: ${server.missed} hours without a working fetch in ${server.days.length} days`}">
+<figcaption><strong>${server.server}</strong> · last fetch ${age(server.lastCycleAt)} · <span class="${server.missed > 0 ? 'missed-count' : ''}">${countOf(server.missed, 'hour')} without a working fetch</span></figcaption>
+<div class="hb-grid" role="img" aria-label="${`${server.server}: ${countOf(server.missed, 'hour')} without a working fetch in ${countOf(server.days.length, 'day')}`}">
 <span class="hb-day"></span>${hours}
 ${server.days.map((day) => html`<span class="hb-day">${day.date.slice(5)}</span>${day.hours.map((c) => {
     const hh = String(c.hour).padStart(2, '0');

@@ -5,7 +5,7 @@
  * Each step says where it runs; a removal shows its evidence (fixedIn, removableFrom, each source
  * with its link, who disagrees, EOMT's own rollback); "Copy as .ps1" copies the exact script.
  */
-import { byId, html, safeHref, setHtml } from '../dom.js';
+import { byId, countOf, html, safeHref, setHtml } from '../dom.js';
 import type { AppContext } from '../app-context.js';
 import type { ApiEvent, PlanView, StepView } from '../types.js';
 
@@ -46,11 +46,11 @@ function buttons(plan: PlanView, stage: Stage): ReturnType<typeof html> {
   const target = plan.server ?? 'the organization';
   if (stage === 'review') {
     const copy = plan.script ? html` <button type="button" data-act="copy-script">Copy as .ps1</button>` : '';
-    return html`<button type="button" class="primary" data-act="ask">Run these ${count} steps…</button>${copy} <button type="button" data-act="close">Cancel</button>`;
+    return html`<button type="button" class="primary" data-act="ask">Run ${count === 1 ? 'this step' : `these ${count} steps`}…</button>${copy} <button type="button" data-act="close">Cancel</button>`;
   }
   if (stage === 'confirm') {
     const verb = plan.runs > 0 ? 'Resume' : 'Run';
-    return html`<p class="confirm-text" role="alert">${verb} ${count} steps on ${target} now? This changes the server.</p>
+    return html`<p class="confirm-text" role="alert">${verb} ${countOf(count, 'step')} on ${target} now? This changes the server.</p>
 <button type="button" class="primary danger" data-act="run">Yes, ${verb.toLowerCase()} now</button> <button type="button" data-act="back">Back</button>`;
   }
   if (stage === 'running') return html`<button type="button" disabled>Running…</button>`;

@@ -3,7 +3,7 @@
  * mitigation with its evidence, who changed its Mitigations* settings, the timeline from the
  * journal, and the recent raw log lines and events the engine read.
  */
-import { age, formatTime, html, safeHref, type SafeHtml } from '../dom.js';
+import { age, countOf, formatTime, html, safeHref, type SafeHtml } from '../dom.js';
 import type { ActionView, AlertView, EemsEvent, LogEntry, PanelRow, ServerDetail, ServerIssue } from '../types.js';
 import { mitigationDetailHtml } from './evidence.js';
 
@@ -60,7 +60,7 @@ function logHtml(d: ServerDetail): SafeHtml {
   const first = lines.slice(0, LOG_LINES_SHOWN);
   const rest = lines.slice(LOG_LINES_SHOWN);
   const dropped = d.history.droppedLines ? ` ${d.history.droppedLines} older lines were read and are on the server.` : '';
-  return html`<p class="sub">Newest first: the last ${lines.length} lines read since ${d.history.since ? formatTime(d.history.since) : 'EEMS Watch started'}.${dropped}</p>
+  return html`<p class="sub">Newest first: the last ${countOf(lines.length, 'line')} read since ${d.history.since ? formatTime(d.history.since) : 'EEMS Watch started'}.${dropped}</p>
 ${d.logNotes.length ? html`<p class="note">${d.logNotes.join(' ')}</p>` : ''}
 <div class="scroll-x"><table class="log">${head}<tbody>${first.map(logRow)}</tbody></table></div>
 ${rest.length ? html`<details><summary>${rest.length} older lines</summary><div class="scroll-x"><table class="log">${head}<tbody>${rest.map(logRow)}</tbody></table></div></details>` : ''}`;
@@ -73,7 +73,7 @@ function eventRow(e: EemsEvent): SafeHtml {
 function eventsHtml(d: ServerDetail): SafeHtml {
   const events = [...d.history.events].reverse();
   if (events.length === 0) return html`<p class="sub" data-role="no-events">No Application event of the mitigation service was read from this server since EEMS Watch started.</p>`;
-  return html`<p class="sub">Newest first: the last ${events.length} events read (MSExchange Mitigation Service, and MSExchange Common 4999 crash reports).</p>
+  return html`<p class="sub">Newest first: the last ${countOf(events.length, 'event')} read (MSExchange Mitigation Service, and MSExchange Common 4999 crash reports).</p>
 <div class="scroll-x"><table class="log events"><thead><tr><th scope="col">Time (UTC)</th><th scope="col">ID</th><th scope="col">Level</th><th scope="col">Source</th><th scope="col">Message</th></tr></thead><tbody>${events.map(eventRow)}</tbody></table></div>`;
 }
 

@@ -4,7 +4,7 @@
  * "/" anywhere) filters as you type; Enter opens the first match's page. The controls are built
  * once, so a re-render after a poll keeps what the admin typed, opened and chose.
  */
-import { html, setHtml } from '../dom.js';
+import { countOf, html, setHtml } from '../dom.js';
 import type { AppContext, View } from '../app-context.js';
 import type { Overview, ServerView, Verdict } from '../types.js';
 import { NO_FILTER, describeFilter, matches, searchText, sortServers, type AttentionFilter, type ServerFilter, type SortKey } from './servers-model.js';
@@ -56,7 +56,7 @@ function applyFilter(root: HTMLElement): void {
   const total = state.rows.length;
   const words = describeFilter(state.filter, issueTitle(state.filter.issue));
   const out = part(root, 'shown');
-  if (out) out.textContent = shown === total ? `${total} servers` : `${shown} of ${total} servers${words ? ` ${words}` : ''}`;
+  if (out) out.textContent = shown === total ? countOf(total, 'server') : `${shown} of ${countOf(total, 'server')}${words ? ` ${words}` : ''}`;
   root.querySelector<HTMLButtonElement>('button[data-act="clear"]')!.hidden = shown === total && !words;
   table.dataset.first = first ?? '';
   let empty = table.querySelector<HTMLElement>('p.no-match');

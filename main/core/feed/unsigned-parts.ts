@@ -8,6 +8,7 @@
  * nodes), so each of these makes the file invalid with its own reason. Microsoft's real file has
  * none of them (CONFIRMED: test/fixtures/real/ocs-ping1-2021-09.xml).
  */
+import { countOf } from '../plural.js';
 import { DSIG_NS } from './signature-structure.js';
 import type { FeedReason } from './feed-types.js';
 
@@ -100,15 +101,11 @@ function nonCanonicalConstructs(text: string, doc: Document, signature: Element 
   let references = 0;
   for (const match of text.matchAll(/&#[0-9a-z]{0,12};?/gi)) if (!WHITESPACE_REFERENCE.test(match[0])) references += 1;
   const found: string[] = [];
-  if (counts.comment > 0) found.push(plural(counts.comment, 'comment'));
-  if (counts.cdata > 0) found.push(plural(counts.cdata, 'CDATA section'));
-  if (counts.pi > 0) found.push(plural(counts.pi, 'processing instruction'));
-  if (references > 0) found.push(plural(references, 'character reference') + ' (e.g. "&#x50;" for "P")');
+  if (counts.comment > 0) found.push(countOf(counts.comment, 'comment'));
+  if (counts.cdata > 0) found.push(countOf(counts.cdata, 'CDATA section'));
+  if (counts.pi > 0) found.push(countOf(counts.pi, 'processing instruction'));
+  if (references > 0) found.push(countOf(references, 'character reference') + ' (e.g. "&#x50;" for "P")');
   return found;
-}
-
-function plural(n: number, word: string): string {
-  return `${n} ${word}${n === 1 ? '' : 's'}`;
 }
 
 /** Walk the Signature: a Config anywhere in it, or any element or text XMLDSig does not put there. */

@@ -8,6 +8,7 @@
  * strings for data. A confirmation prompt comes before any change; the script stops at the first
  * error ($ErrorActionPreference = 'Stop'), as the app does.
  */
+import { countOf } from '../plural.js';
 import type { ActionStep } from '../ports.js';
 import { psString, psStringArray } from './powershell-quote.js';
 import type { ActionPlan } from './removal-plan.js';
@@ -45,7 +46,7 @@ export function planScript(plan: ActionPlan): string {
     comment('The script stops at the first error. Every step is safe to run again: it skips what is already done.'),
     '#Requires -Version 5.1',
     "$ErrorActionPreference = 'Stop'",
-    `$answer = Read-Host ${psString(`Run the ${plan.steps.length} steps of '${plan.title}' now? Type YES to continue`)}`,
+    `$answer = Read-Host ${psString(`Run ${plan.steps.length === 1 ? 'the step' : `the ${countOf(plan.steps.length, 'step')}`} of '${plan.title}' now? Type YES to continue`)}`,
     "if ($answer -cne 'YES') { Write-Host 'Nothing was changed.'; return }",
     '',
   ];
