@@ -6,7 +6,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
-import { createServer } from 'node:net';
+import { connect, createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -44,15 +44,19 @@ export async function startTinyproxy(options: { basicAuth?: { user: string; pass
   const child: ChildProcess = spawn(TINYPROXY, ['-d', '-c', join(dir, 'tinyproxy.conf')], { stdio: ['ignore', 'ignore', 'pipe'] });
   let stderr = '';
   child.stderr?.on('data', (chunk: Buffer) => (stderr += chunk.toString()));
-  // Ready when the port accepts a connection.
+  // Ready when the port accepts a connection (connecting, never binding: a probe that bound the
+  // port would take it from tinyproxy).
   for (let attempt = 0; ; attempt++) {
     const open = await new Promise<boolean>((resolve) => {
-      const socket = createServer().listen(port, '127.0.0.1');
-      socket.once('listening', () => socket.close(() => resolve(false)));
-      socket.once('error', () => resolve(true));
+      const socket = connect(port, '127.0.0.1');
+      socket.once('connect', () => {
+        socket.destroy();
+        resolve(true);
+      });
+      socket.once('error', () => resolve(false));
     });
     if (open) break;
-    if (child.exitCode !== null || attempt > 200) throw new Error(`tinyproxy did not start: ${stderr}`);
+    if (child.exitCode !== null || attempt > 400) throw new Error(`tinyproxy did not start: ${stderr}`);
     await new Promise((resolve) => setTimeout(resolve, 25));
   }
   return {
