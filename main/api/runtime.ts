@@ -150,8 +150,6 @@ export interface EemsRuntime {
   service: ApiService;
   host: HostPort;
   clock: Clock;
-  /** The knowledge in force. */
-  knowledge(): KnowledgeBase;
   /** Reads the knowledge update again when it changes (a timer; `check()` looks at once). */
   knowledgeWatch: KnowledgeWatch;
   labDir: string | null;
@@ -202,7 +200,6 @@ export async function createEemsRuntime(options: RuntimeOptions): Promise<EemsRu
     service,
     host: opened.host,
     clock: opened.clock,
-    knowledge: () => engine.knowledge(),
     knowledgeWatch,
     labDir: opened.labDir,
     stop() {

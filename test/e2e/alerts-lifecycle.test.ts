@@ -11,16 +11,11 @@ import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import type { Overview, PlanView } from '../../main/api/eems-api.js';
 import { callOk, startLabStack, type LabStack } from '../headless/support/serve-lab.js';
-import { launchBrowser, type Browser } from './support-browser.js';
+import { type Browser, openView, signedInBrowser } from './support-browser.js';
 import { testOutputDir } from '../support/paths.js';
 
 let stack: LabStack;
 let browser: Browser;
-
-async function openView(name: string): Promise<void> {
-  await browser.page.click(`nav a[data-view="${name}"]`);
-  await browser.page.waitForSelector(`#view-${name}[aria-busy="false"]:not([hidden])`);
-}
 
 /** Screenshots at the two sizes and the two themes. */
 async function screenshots(page: Page, name: string): Promise<void> {
@@ -39,9 +34,7 @@ async function screenshots(page: Page, name: string): Promise<void> {
 
 before(async () => {
   stack = await startLabStack({ hours: 26 });
-  browser = await launchBrowser();
-  await browser.page.goto(stack.url);
-  await browser.page.waitForSelector('tr.srv[data-server="EX05"]');
+  browser = await signedInBrowser(stack.url, 'tr.srv[data-server="EX05"]');
 });
 after(async () => {
   await browser?.close();
@@ -50,7 +43,7 @@ after(async () => {
 
 test('acknowledge keeps the truth: the header stays critical, the alert stays open and says who acknowledged it; undo works', async () => {
   const { page } = browser;
-  await openView('alerts');
+  await openView(browser.page, 'alerts');
   const item = page.locator('ul[data-role="open"] li.alert[data-lifecycle="open"]').filter({ hasText: 'Mitigation service is not running on EX05' });
   await item.locator('summary').click();
   assert.match(await item.innerText(), /since /);
@@ -71,7 +64,7 @@ test('a fix resolves the alert by itself: it leaves the open list for the histor
   const run = await callOk<PlanView>(stack.running.service, 'runPlan', { planId: plan.id, confirm: true });
   assert.equal(run.state, 'succeeded');
   await stack.running.engine.pollNow();
-  await openView('alerts');
+  await openView(browser.page, 'alerts');
   const resolved = page.locator('ul[data-role="history"] li.alert[data-lifecycle="resolved"]').filter({ hasText: 'organization' }).first();
   await resolved.waitFor();
   assert.match(await resolved.innerText(), /resolved at /);
@@ -82,7 +75,7 @@ test('a fix resolves the alert by itself: it leaves the open list for the histor
 
 test('the heartbeat shows EX03\'s crash, EX05 stopped and EX16-LEGACY\'s failed fetches, each with its letter', async () => {
   const { page } = browser;
-  await openView('heartbeat');
+  await openView(browser.page, 'heartbeat');
   const count = (server: string, state: string) => page.locator(`figure.heartbeat[data-server="${server}"] .hb-cell[data-state="${state}"]`).count();
   assert.ok((await count('EX03', 'crashed')) >= 1, 'the crash at its hour');
   // EX05's service was stopped before the first poll: the engine knows it from the hour it read the

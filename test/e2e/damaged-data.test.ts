@@ -10,7 +10,7 @@ import { mkdir, readdir, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import type { DiagnosticsView, Overview } from '../../main/api/eems-api.js';
 import { callOk, startLabStack, type LabStack } from '../headless/support/serve-lab.js';
-import { launchBrowser, screenshotBoth, type Browser } from './support-browser.js';
+import { type Browser, screenshotBoth, signedInBrowser } from './support-browser.js';
 
 let stack: LabStack;
 let browser: Browser;
@@ -25,9 +25,7 @@ before(async () => {
       await writeFile(join(dataDir, 'journal.jsonl'), 'null\n{"type":"alert"}\n');
     },
   });
-  browser = await launchBrowser();
-  await browser.page.goto(stack.url);
-  await browser.page.waitForSelector('tr.srv[data-server="EX05"]');
+  browser = await signedInBrowser(stack.url, 'tr.srv[data-server="EX05"]');
 });
 after(async () => {
   await browser?.close();

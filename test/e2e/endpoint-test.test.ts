@@ -9,16 +9,11 @@ import assert from 'node:assert/strict';
 import type { EndpointCheckView } from '../../main/api/eems-api.js';
 import { setLabFault } from '../../main/lab/index.js';
 import { callOk, startLabStack, type LabStack } from '../headless/support/serve-lab.js';
-import { launchBrowser, screenshotBoth, type Browser } from './support-browser.js';
+import { type Browser, openServerPage, screenshotBoth, signedInBrowser } from './support-browser.js';
 
 let stack: LabStack;
 let browser: Browser;
 const endpointRow = '#view-server [data-section="eems"] tr[data-key="endpoint"]';
-
-async function openServerPage(name: string): Promise<void> {
-  await browser.page.goto(`${stack.origin}/#server=${name}`);
-  await browser.page.waitForSelector(`#view-server[aria-busy="false"]:not([hidden]) [data-section="eems"]`);
-}
 
 async function testFromServer(): Promise<string> {
   await browser.page.click(`${endpointRow} button[data-act="test-endpoint"]`);
@@ -30,9 +25,7 @@ before(async () => {
   stack = await startLabStack({ hours: 26 });
   // EX02's proxy now asks for authentication: every fetch fails with a 407.
   await setLabFault(stack.labDir, 'EX02', { kind: 'fetch-failing', code: 'proxy' });
-  browser = await launchBrowser();
-  await browser.page.goto(stack.url);
-  await browser.page.waitForSelector('tr.srv[data-server="EX01"]');
+  browser = await signedInBrowser(stack.url, 'tr.srv[data-server="EX01"]');
 });
 after(async () => {
   await browser?.close();
@@ -40,7 +33,7 @@ after(async () => {
 });
 
 test('a server that reaches the endpoint: "200 - Reachable", asked just now, and still shown after a reload', async () => {
-  await openServerPage('EX01');
+  await openServerPage(browser.page, stack.origin, 'EX01');
   assert.match(await browser.page.locator(endpointRow).innerText(), /not checked yet/);
   // The hourly collection does not read the WinHTTP proxy: the row says where it comes from.
   assert.match(await browser.page.locator('#view-server tr[data-key="WinHttpProxy"]').innerText(), /not read yet[\s\S]*"Test from the server" \(Pattern service row\) reads it on the server/);
@@ -54,7 +47,7 @@ test('a server that reaches the endpoint: "200 - Reachable", asked just now, and
 });
 
 test('a server behind a proxy that wants authentication: unreachable (HTTP 407), the proxy diagnosis and its first step', async () => {
-  await openServerPage('EX02');
+  await openServerPage(browser.page, stack.origin, 'EX02');
   const text = await testFromServer();
   assert.match(text, /Unreachable \(HTTP 407\)/);
   assert.match(text, /The proxy blocks the mitigation fetch\. First step: Compare both settings: Get-ExchangeServer EX02/);

@@ -63,3 +63,23 @@ export async function screenshotBoth(page: Page, name: string): Promise<void> {
   await page.emulateMedia({ colorScheme: 'light' });
   if (before) await page.setViewportSize(before);
 }
+
+/** A fresh browser signed in through the stack's one-time page, waiting until `ready` is on it. */
+export async function signedInBrowser(signInUrl: string, ready: string): Promise<Browser> {
+  const browser = await launchBrowser();
+  await browser.page.goto(signInUrl);
+  await browser.page.waitForSelector(ready);
+  return browser;
+}
+
+/** Open a view from the navigation and wait until it has rendered. */
+export async function openView(page: Page, name: string): Promise<void> {
+  await page.click(`nav a[data-view="${name}"]`);
+  await page.waitForSelector(`#view-${name}[aria-busy="false"]:not([hidden])`);
+}
+
+/** Go to a server's page by its address and wait until its EEMS panel has rendered. */
+export async function openServerPage(page: Page, origin: string, server: string): Promise<void> {
+  await page.goto(`${origin}/#server=${encodeURIComponent(server)}`);
+  await page.waitForSelector('#view-server[aria-busy="false"]:not([hidden]) [data-section="eems"]');
+}

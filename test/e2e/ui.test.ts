@@ -7,7 +7,7 @@ import assert from 'node:assert/strict';
 import { readFile } from 'node:fs/promises';
 import { advanceLab, setLabFault, summarizeLab } from '../../main/lab/index.js';
 import { journalRecords, labOrganization, labServer, startLabStack, type LabStack } from '../headless/support/serve-lab.js';
-import { launchBrowser, screenshotBoth, type Browser } from './support-browser.js';
+import { type Browser, launchBrowser, openView, screenshotBoth } from './support-browser.js';
 import { fixture } from '../support/paths.js';
 
 let stack: LabStack;
@@ -21,11 +21,6 @@ const removeButton = (mitigation: string) => `#view-server .page-actions button[
 async function openServer(name: string): Promise<void> {
   await browser.page.click(`tr.srv[data-server="${name}"] a.server-name`);
   await browser.page.waitForSelector(`#view-server[aria-busy="false"]:not([hidden]) [data-section="eems"]`);
-}
-
-async function openView(name: string): Promise<void> {
-  await browser.page.click(`nav a[data-view="${name}"]`);
-  await browser.page.waitForSelector(`#view-${name}[aria-busy="false"]:not([hidden])`);
 }
 
 before(async () => {
@@ -113,7 +108,7 @@ test('a removal that fails halfway shows the failed step and how the server was 
 
 test('re-enabling org mitigations from Diagnostics, behind a confirmation', async () => {
   const { page } = browser;
-  await openView('diagnostics');
+  await openView(browser.page, 'diagnostics');
   assert.equal(await page.locator('[data-role="org-state"]').getAttribute('data-enabled'), 'False');
   assert.match(await page.locator('#view-diagnostics').innerText(), /Jordan Reyes/);
   assert.match(await page.locator('article.diag[data-server="EX16-LEGACY"]').innerText(), /sign/i);
@@ -132,7 +127,7 @@ test('re-enabling org mitigations from Diagnostics, behind a confirmation', asyn
 
 test('importing a definitions file shows the verdict, the reasons and the comparison with the servers', async () => {
   const { page } = browser;
-  await openView('diagnostics');
+  await openView(browser.page, 'diagnostics');
   // Microsoft's real 2021 file, checked now: its certificates expired, but its signature holds and
   // its chain reaches Microsoft's root, so its definitions are read and compared.
   await page.setInputFiles('input[data-role="feed-file"]', fixture('real', 'ocs-ping1-2021-09.xml'));
@@ -148,7 +143,7 @@ test('importing a definitions file shows the verdict, the reasons and the compar
 
 test('ack and snooze an alert; #alert=<id> opens it', async () => {
   const { page } = browser;
-  await openView('alerts');
+  await openView(browser.page, 'alerts');
   const open = page.locator('li.alert[data-state="open"]');
   const first = await open.nth(0).getAttribute('data-alert');
   const second = await open.nth(1).getAttribute('data-alert');
@@ -171,7 +166,7 @@ test('ack and snooze an alert; #alert=<id> opens it', async () => {
 
 test('export: the servers view as CSV and the timeline as JSON are downloaded', async () => {
   const { page } = browser;
-  await openView('export');
+  await openView(browser.page, 'export');
   const [csv] = await Promise.all([page.waitForEvent('download'), page.click('button[data-what="servers"][data-format="csv"]')]);
   assert.match(csv.suggestedFilename(), /^eems-watch-servers-.*\.csv$/);
   const csvText = await readFile((await csv.path())!, 'utf8');
@@ -193,7 +188,7 @@ test('heartbeat grids and settings (a bad value is refused with the field named)
   await setLabFault(stack.labDir, 'EX02', { kind: 'service-stopped' });
   await advanceLab(stack.labDir, 3);
   await stack.running.engine.pollNow();
-  await openView('heartbeat');
+  await openView(browser.page, 'heartbeat');
   assert.equal(await page.locator('figure.heartbeat[data-server="EX01"] .hb-cell').count(), 7 * 24);
   assert.equal(await page.locator('figure.heartbeat[data-server="EX01"] :is(.hb-failed, .hb-stopped, .hb-silent, .hb-crashed)').count(), 0);
   assert.ok(Number(await page.locator('figure.heartbeat[data-server="EX02"]').getAttribute('data-missed')) >= 2, 'EX02 (service stopped) misses cycles');
@@ -205,7 +200,7 @@ test('heartbeat grids and settings (a bad value is refused with the field named)
   assert.equal(await page.locator(cell('EX02', stoppedAt)).innerText(), 'S', 'a letter, not colour alone');
   assert.match((await page.locator(cell('EX01', stoppedAt)).getAttribute('class')) ?? '', /\bhb-ok\b/, 'EX01 kept fetching that hour');
   await screenshotBoth(page, 'heartbeat');
-  await openView('settings');
+  await openView(browser.page, 'settings');
   await page.fill('input[name="poll.stateMinutes"]', '0');
   await page.click('form[data-role="settings"] button[type="submit"]');
   await page.waitForSelector('[data-role="settings-message"].error');

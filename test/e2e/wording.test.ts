@@ -8,7 +8,7 @@ import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
 import type { AlertList, Overview, PlanView } from '../../main/api/eems-api.js';
 import { callOk, startLabStack, type LabStack } from '../headless/support/serve-lab.js';
-import { launchBrowser, type Browser } from './support-browser.js';
+import { type Browser, openServerPage, openView, signedInBrowser } from './support-browser.js';
 
 let stack: LabStack;
 let browser: Browser;
@@ -29,19 +29,12 @@ async function readable(where: string): Promise<string> {
   return text;
 }
 
-async function openView(name: string): Promise<void> {
-  await browser.page.click(`nav a[data-view="${name}"]`);
-  await browser.page.waitForSelector(`#view-${name}[aria-busy="false"]:not([hidden])`);
-}
-
 before(async () => {
   stack = await startLabStack({ hours: 26 });
   // One removal done, so the timeline holds exactly one action ("1 action").
   const plan = await callOk<PlanView>(stack.running.service, 'planRemoval', { server: 'EX01', mitigation: 'M2' });
   await callOk<PlanView>(stack.running.service, 'runPlan', { planId: plan.id, confirm: true });
-  browser = await launchBrowser();
-  await browser.page.goto(stack.url);
-  await browser.page.waitForSelector('tr.srv[data-server="EX01"]');
+  browser = await signedInBrowser(stack.url, 'tr.srv[data-server="EX01"]');
 });
 after(async () => {
   await browser?.close();
@@ -52,7 +45,7 @@ test('every view reads in plain words', async () => {
   const list = await callOk<AlertList>(stack.running.service, 'listAlerts', {});
   assert.equal(list.actions.length, 1, 'the walk meets a singular');
   for (const view of ['servers', 'alerts', 'heartbeat', 'diagnostics', 'settings', 'export']) {
-    await openView(view);
+    await openView(browser.page, view);
     await readable(`the ${view} view`);
   }
   assert.deepEqual(browser.problems, []);
@@ -61,8 +54,7 @@ test('every view reads in plain words', async () => {
 test("every server's page reads in plain words, and so does each removal plan it offers", async () => {
   const overview = await callOk<Overview>(stack.running.service, 'getOverview', {});
   for (const server of overview.servers) {
-    await browser.page.goto(`${stack.origin}/#server=${encodeURIComponent(server.name)}`);
-    await browser.page.waitForSelector(`#view-server[aria-busy="false"]:not([hidden]) [data-section="eems"]`);
+    await openServerPage(browser.page, stack.origin, server.name);
     await readable(`${server.name}'s page`);
     const plans = browser.page.locator('#view-server .page-actions button[data-plan]');
     for (let i = 0; i < (await plans.count()); i++) {

@@ -131,6 +131,9 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
     };
   };
 
+  // The environment PowerShell gets: this process's plus the host's additions (the same for every script).
+  const processEnv = options.env ? { ...process.env, ...options.env } : undefined;
+
   const call = async (kind: ScriptKind, request: ScriptRequest, signal?: AbortSignal): Promise<CallOutcome> => {
     const scriptPath = join(scriptsDir, SCRIPT_NAMES[kind]);
     if (scriptsProblem) return { ok: false, kind: 'missing-script', error: scriptsProblem };
@@ -144,7 +147,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
       stdin: serialiseRequest(request),
       timeoutMs: options.timeoutMs ?? settings.connection.callTimeoutSeconds * 1000,
       maxOutputBytes: options.maxOutputBytes,
-      ...(options.env ? { env: { ...process.env, ...options.env } } : {}),
+      ...(processEnv ? { env: processEnv } : {}),
       signal,
       label: `${capitalise(LABELS[kind])} (${SCRIPT_NAMES[kind]})`,
       nextSteps: {
@@ -258,7 +261,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
     },
 
     // test-endpoint.ps1 and its result live in endpoint-check.ts.
-    testEndpoint: createEndpointCheck({ settings, scriptsDir, timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes, url: options.endpointUrl, env: options.env ? { ...process.env, ...options.env } : undefined }),
+    testEndpoint: createEndpointCheck({ settings, scriptsDir, timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes, url: options.endpointUrl, env: processEnv }),
   };
 }
 
