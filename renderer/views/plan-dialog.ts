@@ -64,6 +64,10 @@ export function createPlanDialog(ctx: AppContext): { open(plan: PlanView): void;
   let plan: PlanView | null = null;
   let stage: Stage = 'review';
 
+  // Focus lands on the step's main button without scrolling the dialog to it: a long plan on a small
+  // screen (800x600) would otherwise open scrolled past its title and first steps (issue 13.9).
+  const focusPrimary = (): void => dialog.querySelector<HTMLButtonElement>('.dialog-buttons .primary')?.focus({ preventScroll: true });
+
   const draw = (): void => {
     if (!plan) return;
     setHtml(dialog, html`<h2 id="plan-title">${plan.title}</h2>
@@ -72,7 +76,7 @@ ${evidenceBlock(plan)}
 <ol class="steps">${plan.steps.map(stepItem)}</ol>
 <div class="plan-result" role="status" aria-live="polite">${resultBlock(plan)}</div>
 <div class="dialog-buttons">${buttons(plan, stage)}</div>`);
-    dialog.querySelector<HTMLButtonElement>('.dialog-buttons .primary')?.focus();
+    focusPrimary();
   };
 
   const run = async (): Promise<void> => {
@@ -122,7 +126,9 @@ ${evidenceBlock(plan)}
       stage = next.state === 'succeeded' || (next.state === 'failed' && next.result) ? 'done' : 'review';
       draw();
       if (!dialog.open) dialog.showModal();
-      dialog.querySelector<HTMLButtonElement>('.dialog-buttons .primary')?.focus();
+      focusPrimary();
+      // A dialog opens at its top: the title and the first step, whatever was scrolled before.
+      dialog.scrollTop = 0;
     },
     onEvent(event) {
       if (event.type !== 'plan-progress' || !plan || event.planId !== plan.id) return;
