@@ -6,31 +6,12 @@
  */
 import { after, before, test } from 'node:test';
 import assert from 'node:assert/strict';
-import { mkdir } from 'node:fs/promises';
-import { join } from 'node:path';
-import type { Page } from 'playwright-core';
 import type { Overview, PlanView } from '../../main/api/eems-api.js';
 import { callOk, startLabStack, type LabStack } from '../headless/support/serve-lab.js';
-import { type Browser, openView, signedInBrowser } from './support-browser.js';
-import { testOutputDir } from '../support/paths.js';
+import { type Browser, openView, screenshotBoth, signedInBrowser } from './support-browser.js';
 
 let stack: LabStack;
 let browser: Browser;
-
-/** Screenshots at the two sizes and the two themes. */
-async function screenshots(page: Page, name: string): Promise<void> {
-  const dir = join(testOutputDir, 'screenshots');
-  await mkdir(dir, { recursive: true });
-  for (const [w, h] of [[1280, 800], [800, 600]] as const) {
-    await page.setViewportSize({ width: w, height: h });
-    for (const scheme of ['light', 'dark'] as const) {
-      await page.emulateMedia({ colorScheme: scheme });
-      await page.screenshot({ path: join(dir, `${name}-${w}x${h}-${scheme}.png`) });
-    }
-  }
-  await page.emulateMedia({ colorScheme: 'light' });
-  await page.setViewportSize({ width: 1360, height: 900 });
-}
 
 before(async () => {
   stack = await startLabStack({ hours: 26 });
@@ -70,7 +51,7 @@ test('a fix resolves the alert by itself: it leaves the open list for the histor
   assert.match(await resolved.innerText(), /resolved at /);
   const stillOpen = await page.locator('ul[data-role="open"] li.alert').allInnerTexts();
   assert.ok(!stillOpen.some((t) => /org-mitigations-disabled/.test(t)), 'no longer in the open list');
-  await screenshots(page, 'alerts-lifecycle');
+  await screenshotBoth(page, 'alerts-lifecycle');
 });
 
 test('the heartbeat shows EX03\'s crash, EX05 stopped and EX16-LEGACY\'s failed fetches, each with its letter', async () => {
@@ -86,6 +67,6 @@ test('the heartbeat shows EX03\'s crash, EX05 stopped and EX16-LEGACY\'s failed 
   assert.equal(await count('EX05', 'no-data') + (await count('EX05', 'ok')) > 0, true);
   assert.equal(await page.locator('figure.heartbeat[data-server="EX05"] .hb-cell[data-state="stopped"]').first().innerText(), 'S');
   assert.match(await page.locator('.legend').innerText(), /fetch failed[\s\S]*service crashed[\s\S]*service stopped[\s\S]*silent while running/);
-  await screenshots(page, 'heartbeat-states');
+  await screenshotBoth(page, 'heartbeat-states');
   assert.deepEqual(browser.problems, [], 'no console or CSP errors');
 });
