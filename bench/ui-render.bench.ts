@@ -1,8 +1,15 @@
 /**
- * The Servers view in Chromium: 500 servers x 3 mitigations rendered by the real view module,
- * against the same rows as a plain static HTML table, both in the same page with the app's
- * stylesheet (goal: at most 2x). Then the real app over the headless server on a 500-server lab:
- * the longest main-thread task and the worst frame gap while a poll runs and the view re-renders.
+ * The Servers view in Chromium (issue 13, bench point): 500 servers x 3 mitigations, taken from the
+ * engine's own overview of a 500-server lab (the real issues, groups and counts; each server's
+ * mitigations padded to three), in the same page with the app's stylesheet:
+ *  - time to first render through the real view module (its render and layout) against the same
+ *    rows as a plain, pre-built static table (goal: at most 1.5x);
+ *  - time to filter to one server by typing its name in the view's search box (the view's own input
+ *    handler) against hiding the rows of that static table by a text match (goal: at most 1.5x);
+ * then the real app at 1280x800 over the headless server on that lab: the page height in screens
+ * (printed) and where the problems end (goal: the "needs attention" list and the first server that
+ * needs action on the first screen), and the longest main-thread task and the worst frame gap while
+ * a poll runs and the view re-renders.
  */
 import { mkdtemp, readFile, rm } from 'node:fs/promises';
 import { createServer } from 'node:http';
@@ -10,11 +17,11 @@ import type { AddressInfo } from 'node:net';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext } from 'playwright-core';
-import { limitEntry, ratioEntry, type BenchEntry } from './bench-kit.js';
+import { infoEntry, limitEntry, ratioEntry, type BenchEntry } from './bench-kit.js';
 import { initLab, advanceLab } from '../main/lab/index.js';
-import { startServe } from '../main/headless/start-serve.js';
+import { startServe, type RunningServe } from '../main/headless/start-serve.js';
 import { locateRendererAssets } from '../main/headless/renderer-assets.js';
-import type { MitigationView, Overview, ServerView } from '../main/api/eems-api.js';
+import type { MitigationView, Overview } from '../main/api/eems-api.js';
 
 const SERVERS = 500;
 
@@ -46,16 +53,16 @@ function mitigation(i: number, k: number): MitigationView {
   };
 }
 
-function syntheticOverview(): Overview {
-  const at = '2026-06-15T10:00:00.000Z';
-  const servers: ServerView[] = Array.from({ length: SERVERS }, (_, i) => ({
-    name: `EX${String(i + 1).padStart(3, '0')}`, fqdn: `ex${i + 1}.contoso.com`,
-    build: { short: '2019 CU15 Jun26SU', label: 'Exchange 2019 CU15 Jun26SU', version: '15.2.1748.46', source: 'ExSetup', note: null, exact: true },
-    mitigationsEnabled: true, effective: 'enabled', service: { Status: 'Running', StartType: 'Automatic' }, lastCycleAt: at, collectedAt: at,
-    status: i % 7 === 0 ? 'warning' : 'ok', statusText: i % 7 === 0 ? 'stale mitigation' : 'fine', error: null, lastFetchError: null,
-    applied: ['PING1'], blocked: [], mitigations: [0, 1, 2].map((k) => mitigation(i, k)),
-  }));
-  return { generatedAt: at, collectedAt: at, lastPollAt: at, polling: false, status: 'ok', organization: { MitigationsEnabled: true }, servers, openAlerts: 0 };
+/** The engine's overview with every server's mitigations padded to three (500 x 3). */
+function withThreeMitigations(o: Overview): Overview {
+  return {
+    ...o,
+    servers: o.servers.map((s, i) => {
+      const have = new Set(s.mitigations.map((m) => m.family));
+      const extra = [0, 1, 2].map((k) => mitigation(i, k)).filter((m) => !have.has(m.family));
+      return { ...s, mitigations: [...s.mitigations, ...extra].slice(0, 3) };
+    }),
+  };
 }
 
 /** Serve the stylesheet, the compiled view modules and an empty page (no API needed for this part). */
@@ -85,47 +92,87 @@ async function startPageServer(): Promise<{ url: string; close: () => Promise<vo
   };
 }
 
-async function measureRender(context: BrowserContext): Promise<{ view: number; table: number; full: number }> {
+interface RenderTimes {
+  view: number;
+  table: number;
+  full: number;
+  filterView: number;
+  filterTable: number;
+  /** Rows left visible by each filter (both must be one server). */
+  shownView: number;
+  shownTable: number;
+}
+
+async function measureRender(context: BrowserContext, overview: Overview, wanted: string): Promise<RenderTimes> {
   const pages = await startPageServer();
   try {
     const page = await context.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
     // tsx (esbuild) names functions with a __name helper that the page does not have.
     await page.addInitScript('window.__name = (fn) => fn;');
     await page.goto(pages.url);
-    return await page.evaluate(async (overview) => {
-      const mod = (await import('/js/views/servers.js' as string)) as { serversTableHtml: (o: unknown) => { value: string } };
-      const target = document.getElementById('target')!;
-      const esc = (t: unknown) => String(t ?? '').replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
-      // The baseline: the same rows and the same text as a plain, pre-built static table.
-      const o = overview as Overview;
-      const rows = o.servers.map((s) => `<tr><th>${esc(s.name)} ${esc(s.fqdn)}</th><td>${esc(s.build.short)} ${esc(s.build.version)}</td><td>${esc(s.effective)}</td><td>${esc(s.service?.Status)}</td><td>${esc(s.lastCycleAt)}</td><td>${esc(s.status)} ${esc(s.statusText)}</td></tr>${s.mitigations
-        .map((m) => `<tr><td>${esc(m.id)} ${esc(m.cve)}</td><td>${esc(m.verdict)}</td><td colspan="3">${esc(m.title)} ${esc(m.protectsAgainst)} ${esc(m.userImpact)} ${esc(m.reason)}</td><td>${m.removable ? 'Remove' : ''}</td></tr>`)
-        .join('')}`);
-      const staticTable = `<table><tbody>${rows.join('')}</tbody></table>`;
-      const time = (fn: () => void): number => {
-        target.replaceChildren();
-        void target.offsetHeight;
-        const start = performance.now();
-        fn();
-        void target.offsetHeight; // style and layout, synchronously
-        return performance.now() - start;
-      };
-      const renderView = () => (target.innerHTML = mod.serversTableHtml(overview).value);
-      const renderTable = () => (target.innerHTML = staticTable);
-      // Interleaved runs, best of each: a load spike on a shared machine hits all three alike.
-      let table = Infinity;
-      let view = Infinity;
-      let full = Infinity;
-      for (let i = 0; i < 9; i += 1) {
-        table = Math.min(table, time(renderTable));
-        view = Math.min(view, time(renderView));
-        // The same view with every server laid out (as if all were on screen): the worst case.
-        target.classList.add('full');
-        full = Math.min(full, time(renderView));
-        target.classList.remove('full');
-      }
-      return { view, table, full };
-    }, syntheticOverview());
+    return await page.evaluate(
+      async ({ overview, wanted }) => {
+        type ViewModule = { serversView: { render(ctx: unknown, root: HTMLElement): Promise<void>; bind(ctx: unknown, root: HTMLElement): void } };
+        const { serversView } = (await import('/js/views/servers.js' as string)) as ViewModule;
+        const target = document.getElementById('target')!;
+        // The view asks its context for the overview the shell already holds: hand it over at once.
+        const ctx = { loadOverview: async () => overview };
+        serversView.bind(ctx, target);
+        const esc = (t: unknown) => String(t ?? '').replace(/[&<>"]/g, (c) => `&#${c.charCodeAt(0)};`);
+        // The baseline: the same rows and the same text as a plain, pre-built static table, one
+        // tbody per server (so a filter hides a server's rows at once).
+        const o = overview as Overview;
+        const rows = o.servers.map((s) => `<tbody><tr><th>${esc(s.name)} ${esc(s.fqdn)}</th><td>${esc(s.build.short)} ${esc(s.build.version)}</td><td>${esc(s.effective)}</td><td>${esc(s.service?.Status)}</td><td>${esc(s.lastCycleAt)}</td><td>${esc(s.status)} ${esc(s.statusText)}</td></tr>${s.mitigations
+          .map((m) => `<tr><td>${esc(m.id)} ${esc(m.cve)}</td><td>${esc(m.verdict)}</td><td colspan="3">${esc(m.title)} ${esc(m.protectsAgainst)} ${esc(m.userImpact)} ${esc(m.reason)}</td><td>${m.removable ? 'Remove' : ''}</td></tr>`)
+          .join('')}</tbody>`);
+        const staticTable = `<table>${rows.join('')}</table>`;
+        const layout = () => void target.offsetHeight; // style and layout, synchronously
+        const time = async (fn: () => unknown): Promise<number> => {
+          layout();
+          const start = performance.now();
+          await fn();
+          layout();
+          return performance.now() - start;
+        };
+        const renderView = async () => {
+          target.replaceChildren();
+          await serversView.render(ctx, target);
+        };
+        const renderTable = () => (target.innerHTML = staticTable);
+        const search = () => target.querySelector<HTMLInputElement>('[data-role="search"]')!;
+        const type = (text: string) => {
+          search().value = text;
+          search().dispatchEvent(new Event('input', { bubbles: true }));
+        };
+        const visibleRows = () => [...target.querySelectorAll<HTMLElement>('tr.srv')].filter((tr) => !tr.hidden).length;
+        const query = wanted.toLowerCase();
+        let texts: string[] = [];
+        const filterTable = () => {
+          const bodies = target.querySelectorAll<HTMLElement>('tbody');
+          texts.forEach((text, i) => (bodies[i]!.hidden = !text.includes(query)));
+        };
+        // Interleaved runs, best of each: a load spike on a shared machine hits all alike.
+        const best = { view: Infinity, table: Infinity, full: Infinity, filterView: Infinity, filterTable: Infinity, shownView: 0, shownTable: 0 };
+        for (let i = 0; i < 9; i += 1) {
+          target.replaceChildren();
+          best.table = Math.min(best.table, await time(renderTable));
+          texts = [...target.querySelectorAll('tbody')].map((b) => (b.textContent ?? '').toLowerCase()); // pre-built, as the view's search text is
+          best.filterTable = Math.min(best.filterTable, await time(filterTable));
+          best.shownTable = [...target.querySelectorAll<HTMLElement>('tbody')].filter((b) => !b.hidden).length;
+          best.view = Math.min(best.view, await time(renderView));
+          best.filterView = Math.min(best.filterView, await time(() => type(wanted)));
+          best.shownView = visibleRows();
+          type('');
+          // The same view with every server laid out (as if all were on screen): the worst case.
+          target.classList.add('full');
+          best.full = Math.min(best.full, await time(renderView));
+          target.classList.remove('full');
+        }
+        return best;
+      },
+      { overview, wanted },
+    );
   } finally {
     await pages.close();
   }
@@ -141,23 +188,57 @@ const PROBE = `(() => {
   window.__uiProbe = probe;
 })()`;
 
-/**
- * The real app on a 500-server lab: click "Poll now" and watch the main thread until the poll is
- * committed and the view has re-rendered. Reports the longest task and the worst frame gap.
- */
-async function measurePoll(context: BrowserContext): Promise<{ longest: number; maxGap: number; render: number }> {
+/** A 500-server lab served headless, polled once: the same engine and API an admin's browser talks to. */
+async function startLargeLab(): Promise<{ running: RunningServe; close: () => Promise<void> }> {
   const root = await mkdtemp(join(tmpdir(), 'eems-bench-ui-'));
   const labDir = join(root, 'lab');
   await initLab(labDir, { scenario: 'large', servers: SERVERS });
   await advanceLab(labDir, 3);
   const running = await startServe({ lab: labDir, dataDir: join(root, 'data'), notifications: false, labHourSeconds: 0 });
+  await running.engine.pollNow();
+  return {
+    running,
+    close: async () => {
+      await running.stop();
+      await rm(root, { recursive: true, force: true });
+    },
+  };
+}
+
+interface PageFigures {
+  /** Time from opening the sign-in page to the last server's row in the DOM. */
+  render: number;
+  /** Document height over the window's height, at 1280x800. */
+  screens: number;
+  /** Bottom of the "needs attention" list, and of the first server row that needs action (px from the top). */
+  attentionBottom: number;
+  firstProblemBottom: number;
+  longest: number;
+  maxGap: number;
+}
+
+/**
+ * The real app on the 500-server lab at 1280x800: where the problems end on the first screen, then
+ * click "Poll now" and watch the main thread until the poll is committed and the view has
+ * re-rendered (the longest task and the worst frame gap).
+ */
+async function measureApp(context: BrowserContext, running: RunningServe): Promise<PageFigures> {
+  const page = await context.newPage();
   try {
-    await running.engine.pollNow();
-    const page = await context.newPage();
+    await page.setViewportSize({ width: 1280, height: 800 });
     const start = Date.now();
     await page.goto(running.signIn.file.url); // the private one-time sign-in page (issue 14.2)
-    await page.waitForSelector('.srv[data-server="EX500"]', { state: 'attached' });
+    await page.waitForSelector(`.srv[data-server="EX${SERVERS}"]`, { state: 'attached' });
     const render = Date.now() - start;
+    await page.waitForSelector('#view-servers[aria-busy="false"]');
+    const layout = (await page.evaluate(`(() => {
+      const bottom = (el) => (el ? el.getBoundingClientRect().bottom + window.scrollY : Infinity);
+      return {
+        screens: document.documentElement.scrollHeight / window.innerHeight,
+        attentionBottom: bottom(document.querySelector('#view-servers section.attention')),
+        firstProblemBottom: bottom(document.querySelector('#view-servers tr.srv[data-attention="action"]')),
+      };
+    })()`)) as Pick<PageFigures, 'screens' | 'attentionBottom' | 'firstProblemBottom'>;
     await page.waitForSelector('#poll-now:not([disabled])');
     await page.evaluate(PROBE);
     const before = await page.getAttribute('#view-servers', 'data-rendered');
@@ -166,32 +247,41 @@ async function measurePoll(context: BrowserContext): Promise<{ longest: number; 
     await page.waitForFunction(`document.querySelector('#view-servers').dataset.rendered !== ${JSON.stringify(before)} && document.querySelector('#view-servers').getAttribute('aria-busy') === 'false'`);
     await page.evaluate('new Promise((r) => requestAnimationFrame(() => requestAnimationFrame(r)))');
     const probe = (await page.evaluate('(window.__uiProbe.running = false, window.__uiProbe)')) as { longest: number; maxGap: number };
-    await page.close();
-    return { longest: probe.longest, maxGap: probe.maxGap, render };
+    return { render, ...layout, longest: probe.longest, maxGap: probe.maxGap };
   } finally {
-    await running.stop();
-    await rm(root, { recursive: true, force: true });
+    await page.close();
   }
 }
 
 export default async function bench(): Promise<BenchEntry[]> {
   const chromiumRun = await launchChromium();
+  const lab = await startLargeLab();
   try {
-    const render = await measureRender(chromiumRun.context);
+    const served = await lab.running.service.call('getOverview', {});
+    if (!served.ok) throw new Error(`the overview of the 500-server lab could not be built: ${served.error.message}`);
+    const overview = withThreeMitigations(served.value as Overview);
+    const wanted = 'EX250';
+    const r = await measureRender(chromiumRun.context, overview, wanted);
+    if (r.shownView !== 1 || r.shownTable !== 1) throw new Error(`filtering to ${wanted} left ${r.shownView} rows in the view and ${r.shownTable} in the static table (1 expected)`);
     const entries = [
-      ratioEntry(`ui: servers view ${SERVERS}x3 render vs static table`, render.view, 'ms', render.table, { atMost: 2 }),
+      ratioEntry(`ui: servers view ${SERVERS}x3, first render vs the same rows as a static table`, r.view, 'ms', r.table, { atMost: 1.5 }),
+      ratioEntry(`ui: servers view ${SERVERS}x3, filter to one server (typing its name) vs hiding static table rows`, r.filterView, 'ms', r.filterTable, { atMost: 1.5 }),
     ];
-    // For the record: each server's block skips layout while off screen (content-visibility); with
-    // every block laid out at once the grid costs more than a bare table. Printed, not a goal.
-    process.stderr.write(`ui-render: with all ${SERVERS} servers laid out at once the view took ${render.full.toFixed(1)} ms, ${(render.full / render.table).toFixed(2)}x the static table.\n`);
-    const poll = await measurePoll(chromiumRun.context);
+    // For the record: each server's row skips layout while off screen (content-visibility); with
+    // every row laid out at once the view costs more than a bare table. Printed, not a goal.
+    process.stderr.write(`ui-render: with all ${SERVERS} servers laid out at once the view took ${r.full.toFixed(1)} ms, ${(r.full / r.table).toFixed(2)}x the static table.\n`);
+    const app = await measureApp(chromiumRun.context, lab.running);
+    process.stderr.write(`ui-render: the real app showed all ${SERVERS} servers ${app.render} ms after the sign-in page was opened; page ${app.screens.toFixed(1)} screens high at 1280x800; needs-attention list ends at ${app.attentionBottom.toFixed(0)} px, first server needing action at ${app.firstProblemBottom.toFixed(0)} px.\n`);
+    entries.push(infoEntry(`ui: page height at 1280x800 (${SERVERS} servers), in screens`, app.screens, 'screens', 1));
+    entries.push(limitEntry('ui: problems on the first screen at 1280x800 (bottom of the needs-attention list and of the first server needing action)', Math.max(app.attentionBottom, app.firstProblemBottom), 'px', 800));
     // Responsiveness during a poll: the longest main-thread task (the re-render of 500 servers is
     // the biggest) and the worst gap between frames, in ms. A goal of a quarter second each:
     // clicks and scrolling stay usable while a poll runs.
-    entries.push(limitEntry(`ui: longest main-thread task during a poll (${SERVERS} servers)`, poll.longest, 'ms', 250));
-    entries.push(limitEntry(`ui: worst frame gap during a poll (${SERVERS} servers)`, poll.maxGap, 'ms', 250));
+    entries.push(limitEntry(`ui: longest main-thread task during a poll (${SERVERS} servers)`, app.longest, 'ms', 250));
+    entries.push(limitEntry(`ui: worst frame gap during a poll (${SERVERS} servers)`, app.maxGap, 'ms', 250));
     return entries;
   } finally {
+    await lab.close();
     await chromiumRun.close();
   }
 }
