@@ -18,6 +18,7 @@ import type { Settings } from '../settings/settings-schema.js';
 import { readEnvelope } from './host-output.js';
 import { checkServerName, computerNameFor, connectionUrisFor, serialiseRequest, type ScriptRequest } from './host-request.js';
 import { runProcess, type ProcessFailureKind } from './process-runner.js';
+import { settingsLaunch, type PowerShellLaunch } from './powershell-launch.js';
 import { resolveScriptsDir } from './scripts-dir.js';
 
 /** The bundled script this module runs. */
@@ -34,6 +35,8 @@ export interface EndpointCheckOptions {
   url?: string;
   /** Environment of the PowerShell process; default this process's. */
   env?: NodeJS.ProcessEnv;
+  /** How the script is started; default connection.powershellPath with powershell.exe's fixed flags. */
+  launch?: PowerShellLaunch;
 }
 
 /** Why a server could not be asked at all (an unreachable endpoint is an answer, not this). */
@@ -45,11 +48,6 @@ export class EndpointCheckError extends Error {
     super(message);
     this.name = 'EndpointCheckError';
   }
-}
-
-/** The same fixed flags as every bundled script gets (powershell-host.ts powershellArgs): nothing else. */
-function scriptArgs(scriptPath: string): string[] {
-  return ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', scriptPath];
 }
 
 /** Longest error text kept: a whole .NET exception chain fits many times over. */
@@ -116,6 +114,7 @@ export function createEndpointCheck(options: EndpointCheckOptions): (server: str
   const { settings } = options;
   const scriptsDir = options.scriptsDir ?? resolveScriptsDir();
   const scriptPath = join(scriptsDir, ENDPOINT_SCRIPT);
+  const launch = options.launch ?? settingsLaunch(settings);
   const timeoutMs = options.timeoutMs ?? settings.connection.callTimeoutSeconds * 1000;
   const byHand = `Run ${scriptPath} by hand in the Exchange Management Shell to see`;
 
@@ -138,8 +137,8 @@ export function createEndpointCheck(options: EndpointCheckOptions): (server: str
       options: { url: options.url ?? FEED_URL, timeoutSeconds: fetchTimeoutSeconds(timeoutMs) },
     };
     const outcome = await runProcess({
-      executable: settings.connection.powershellPath,
-      args: scriptArgs(scriptPath),
+      executable: launch.executable,
+      args: launch.args(scriptPath),
       stdin: serialiseRequest(request),
       timeoutMs,
       maxOutputBytes: options.maxOutputBytes,

@@ -18,6 +18,7 @@ import { runProcess, type ProcessFailureKind } from './process-runner.js';
 import { BUNDLED_SCRIPT_HASHES, checkScripts, resolveScriptsDir, SCRIPT_NAMES } from './scripts-dir.js';
 import { readEnvelope, readEvents, readStepResult } from './host-output.js';
 import { createEndpointCheck } from './endpoint-check.js';
+import { settingsLaunch, type PowerShellLaunch } from './powershell-launch.js';
 import {
   checkServerName, checkStep, computerNameFor, connectionUrisFor, serialiseRequest, type ScriptRequest,
 } from './host-request.js';
@@ -53,6 +54,11 @@ export interface PowerShellHostOptions {
   env?: Readonly<Record<string, string>>;
   /** The endpoint testEndpoint fetches on the server; default Microsoft's (the tests' local TLS endpoint). */
   endpointUrl?: string;
+  /**
+   * How a script is started; default connection.powershellPath with powershell.exe's fixed flags.
+   * The simulated Exchange of the lab puts its entry script in front (simulated-powershell.ts).
+   */
+  launch?: PowerShellLaunch;
 }
 
 /** A host call that failed as a whole (events()); `message` is the sentence for the admin. */
@@ -66,10 +72,7 @@ export class HostCallError extends Error {
   }
 }
 
-/** The arguments powershell.exe gets: fixed flags and the script path, nothing else. */
-export function powershellArgs(scriptPath: string): string[] {
-  return ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', scriptPath];
-}
+export { powershellArgs } from './powershell-launch.js';
 
 /** A local drive path ("D:\\Exchange Server\\V15\\"): drive letter, then folders without empty or ".." parts. */
 function drivePathParts(path: string): { drive: string; folders: string[] } | null {
@@ -133,6 +136,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
 
   // The environment PowerShell gets: this process's plus the host's additions (the same for every script).
   const processEnv = options.env ? { ...process.env, ...options.env } : undefined;
+  const launch = options.launch ?? settingsLaunch(settings);
 
   const call = async (kind: ScriptKind, request: ScriptRequest, signal?: AbortSignal): Promise<CallOutcome> => {
     const scriptPath = join(scriptsDir, SCRIPT_NAMES[kind]);
@@ -142,8 +146,8 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
     }
     const byHand = `Run ${scriptPath} by hand in the Exchange Management Shell to see`;
     const outcome = await runProcess({
-      executable: settings.connection.powershellPath,
-      args: powershellArgs(scriptPath),
+      executable: launch.executable,
+      args: launch.args(scriptPath),
       stdin: serialiseRequest(request),
       timeoutMs: options.timeoutMs ?? settings.connection.callTimeoutSeconds * 1000,
       maxOutputBytes: options.maxOutputBytes,
@@ -261,7 +265,7 @@ export function createPowerShellHost(options: PowerShellHostOptions): HostPort {
     },
 
     // test-endpoint.ps1 and its result live in endpoint-check.ts.
-    testEndpoint: createEndpointCheck({ settings, scriptsDir, timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes, url: options.endpointUrl, env: processEnv }),
+    testEndpoint: createEndpointCheck({ settings, launch, scriptsDir, timeoutMs: options.timeoutMs, maxOutputBytes: options.maxOutputBytes, url: options.endpointUrl, env: processEnv }),
   };
 }
 

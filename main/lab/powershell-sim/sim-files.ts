@@ -1,8 +1,9 @@
 /**
  * The simulated Exchange for PowerShell, as files: PowerShell modules (modules/) that define the
  * Exchange, service, event-log and IIS cmdlets the bundled scripts call and answer from a lab folder,
- * starting from real `Export-Clixml` captures (captures/, see its README); a stand-in for
- * powershell.exe (pwsh-sim.sh) that runs a bundled script under PowerShell 7 with those modules; and
+ * starting from real `Export-Clixml` captures (captures/, see its README); the entry script
+ * (sim-entry.ps1) PowerShell 7 is started with in front of a bundled script, in place of
+ * powershell.exe (pwsh itself, no shell, so the same on Linux and Windows); and
  * lab-apply.js, through which the modules' write cmdlets change the lab.
  *
  * With it, `eems-watch serve --lab DIR --host powershell` and the tests run the production
@@ -11,13 +12,13 @@
  */
 import { existsSync } from 'node:fs';
 import { homedir } from 'node:os';
-import { dirname, join } from 'node:path';
+import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /** Where the simulated Exchange's files are, below the project (or packaged app) folder. */
 export interface SimPowerShellFiles {
-  /** The stand-in for powershell.exe: connection.powershellPath in simulated mode. */
-  launcher: string;
+  /** The entry script pwsh runs in front of a bundled script (imports SimExchange, strict mode on). */
+  entry: string;
   /** The PowerShell modules (SimExchange, SimServer, SimLab, WebAdministration). */
   modules: string;
   /** The real captures the modules' objects start from. */
@@ -33,7 +34,7 @@ export interface SimPowerShellFiles {
 export function simPowerShellFiles(projectRoot: string): SimPowerShellFiles {
   const source = join(projectRoot, 'main', 'lab', 'powershell-sim');
   return {
-    launcher: join(source, 'pwsh-sim.sh'),
+    entry: join(source, 'sim-entry.ps1'),
     modules: join(source, 'modules'),
     captures: join(source, 'captures'),
     applyProgram: join(dirname(fileURLToPath(import.meta.url)), 'lab-apply.js'),
@@ -60,11 +61,14 @@ export const PWSH_MISSING =
 
 /**
  * The variables the simulated modules read (the host adds them to the environment PowerShell
- * inherits): which lab, where the captures are, which node and program apply writes, which pwsh.
- * `calls`, when given, is a file that gets one line per simulated cmdlet call.
+ * inherits): where the modules are (first on PSModulePath), which lab, where the captures are,
+ * which node and program apply writes, which pwsh. `calls`, when given, is a file that gets one line
+ * per simulated cmdlet call.
  */
 export function simEnvironment(files: SimPowerShellFiles, labDir: string, pwsh: string, calls?: string): Record<string, string> {
+  const inherited = (process.env.PSModulePath ?? '').split(delimiter).filter((dir) => dir !== '' && dir !== files.modules);
   return {
+    PSModulePath: [files.modules, ...inherited].join(delimiter),
     EEMS_SIM_LAB: labDir,
     EEMS_SIM_FIXTURES: files.captures,
     EEMS_SIM_NODE: process.execPath,

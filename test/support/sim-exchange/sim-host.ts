@@ -1,7 +1,7 @@
 /**
  * The PowerShell host over the simulated Exchange, for tests and the bench: the production host
  * code (powershell-host.ts) with the bundled scripts, unchanged and hash-checked, started through
- * the simulated Exchange's launcher instead of powershell.exe, wired as `serve --host powershell`
+ * PowerShell 7 and the simulated Exchange's entry script instead of powershell.exe, wired as `serve --host powershell`
  * wires it (main/api/simulated-powershell.ts). The same organisation can then be read through the
  * lab host and through real PowerShell.
  */
@@ -23,8 +23,6 @@ export function assertPwsh(): void {
 }
 
 const files = simPowerShellFiles(projectRoot);
-/** The stand-in for powershell.exe. */
-export const simLauncher = files.launcher;
 
 /**
  * Point the simulated Exchange at a lab folder for PowerShell started outside the host (the host
