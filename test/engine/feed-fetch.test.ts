@@ -1,10 +1,11 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import { createServer as createHttpServer, type Server as HttpServer, type ServerResponse } from 'node:http';
-import { createServer as createNetServer, connect, type Server as NetServer, type Socket } from 'node:net';
+import type { Server as HttpServer, ServerResponse } from 'node:http';
+import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createTestPki, eocs, signXml, TEST_AT, type TestPki } from '../support/test-pki.js';
+import { startTinyproxy, type Tinyproxy } from '../support/tinyproxy.js';
 import { classifyFetchError, fetchAndVerifyFeed, fetchFeed } from '../../main/engine/feed-fetch.js';
 
 let pki: TestPki;
@@ -12,9 +13,9 @@ let signed: string;
 let good: HttpsServer;
 let expired: HttpsServer;
 let silent: NetServer;
-let proxy: HttpServer;
-let proxyMode: 'tunnel' | '407' = 'tunnel';
-let connects = 0;
+// Real HTTP proxies on loopback (Debian's tinyproxy): one open, one that asks for Basic authentication.
+let proxy: Tinyproxy;
+let authProxy: Tinyproxy;
 let closedPort = 0;
 let body = '';
 let status = 200;
@@ -27,7 +28,6 @@ function listen(server: HttpsServer | HttpServer | NetServer): Promise<number> {
 let goodPort = 0;
 let expiredPort = 0;
 let silentPort = 0;
-let proxyPort = 0;
 
 before(async () => {
   pki = createTestPki();
@@ -40,28 +40,11 @@ before(async () => {
   expired = createHttpsServer({ key: pki.tlsServerExpired.keyPem, cert: pki.tlsServerExpired.certPem + pki.intermediate.certPem }, handler);
   // Accepts the connection and never says a word: the time-out case.
   silent = createNetServer((socket) => sockets.add(socket));
-  proxy = createHttpServer();
-  proxy.on('connect', (req, client: Socket) => {
-    connects += 1;
-    sockets.add(client);
-    if (proxyMode === '407') {
-      client.end('HTTP/1.1 407 Proxy Authentication Required\r\nProxy-Authenticate: Basic realm="corp"\r\n\r\n');
-      return;
-    }
-    const [host, port] = String(req.url).split(':');
-    const upstream = connect(Number(port), host ?? '127.0.0.1', () => {
-      client.write('HTTP/1.1 200 Connection Established\r\n\r\n');
-      upstream.pipe(client);
-      client.pipe(upstream);
-    });
-    sockets.add(upstream);
-    upstream.on('error', () => client.destroy());
-    client.on('error', () => upstream.destroy());
-  });
+  proxy = await startTinyproxy();
+  authProxy = await startTinyproxy({ basicAuth: { user: 'eems', password: 'not-the-password-given' } });
   goodPort = await listen(good);
   expiredPort = await listen(expired);
   silentPort = await listen(silent);
-  proxyPort = await listen(proxy);
   const closed = createNetServer();
   closedPort = await listen(closed);
   await new Promise((resolve) => closed.close(resolve));
@@ -70,8 +53,8 @@ before(async () => {
 after(async () => {
   for (const s of sockets) s.destroy();
   for (const server of [good, expired]) server.closeAllConnections();
-  proxy.closeAllConnections();
-  await Promise.all([good, expired, silent, proxy].map((s) => new Promise((resolve) => s.close(resolve))));
+  await Promise.all([proxy.stop(), authProxy.stop()]);
+  await Promise.all([good, expired, silent].map((s) => new Promise((resolve) => s.close(resolve))));
 });
 
 const url = () => `https://127.0.0.1:${goodPort}/getexchangemitigations`;
@@ -99,27 +82,32 @@ test('an expired TLS certificate is tls-chain (CERT_HAS_EXPIRED)', async () => {
   assert.equal(!result.ok && result.diagnosis.details.errorCode, 'CERT_HAS_EXPIRED');
 });
 
-test('the configured proxy is used (CONNECT tunnel) and the fetch succeeds through it', async () => {
-  proxyMode = 'tunnel';
+/** CONNECTs to the good endpoint that this proxy's log shows. */
+async function tunnels(through: Tinyproxy): Promise<number> {
+  return (await through.connects()).filter((line) => line.includes(`127.0.0.1:${goodPort}`)).length;
+}
+
+test('the configured proxy is used (a CONNECT through real tinyproxy) and the fetch succeeds through it', async () => {
   body = signed;
-  const before = connects;
-  const result = await fetchFeed({ url: url(), proxy: `http://127.0.0.1:${proxyPort}`, ca: [pki.root.certPem], env: noEnvProxy, timeoutMs: 5000 });
+  status = 200;
+  const before = await tunnels(proxy);
+  const result = await fetchFeed({ url: url(), proxy: proxy.url, ca: [pki.root.certPem], env: noEnvProxy, timeoutMs: 5000 });
   assert.equal(result.ok, true);
-  assert.equal(connects, before + 1);
+  assert.equal(result.ok && result.xml, signed);
+  assert.equal(await tunnels(proxy), before + 1);
 });
 
 test("without a configured proxy the system's HTTPS_PROXY is used", async () => {
-  proxyMode = 'tunnel';
-  const before = connects;
-  const result = await fetchFeed({ url: url(), proxy: null, ca: [pki.root.certPem], env: { HTTPS_PROXY: `http://127.0.0.1:${proxyPort}` }, timeoutMs: 5000 });
+  body = signed;
+  status = 200;
+  const before = await tunnels(proxy);
+  const result = await fetchFeed({ url: url(), proxy: null, ca: [pki.root.certPem], env: { HTTPS_PROXY: proxy.url }, timeoutMs: 5000 });
   assert.equal(result.ok, true);
-  assert.equal(connects, before + 1);
+  assert.equal(await tunnels(proxy), before + 1);
 });
 
-test('a proxy that wants authentication (407) is a proxy failure', async () => {
-  proxyMode = '407';
-  const result = await fetchFeed({ url: url(), proxy: `http://127.0.0.1:${proxyPort}`, ca: [pki.root.certPem], env: noEnvProxy, timeoutMs: 5000 });
-  proxyMode = 'tunnel';
+test('a proxy that wants authentication (tinyproxy BasicAuth, 407) is a proxy failure', async () => {
+  const result = await fetchFeed({ url: url(), proxy: authProxy.url, ca: [pki.root.certPem], env: noEnvProxy, timeoutMs: 5000 });
   assert.equal(!result.ok && result.diagnosis.code, 'proxy');
   assert.match(String(!result.ok && result.diagnosis.details.reason), /407/);
 });
