@@ -2,14 +2,15 @@
  * The production PowerShell host over a lab: remote mode to each lab server, powershell.exe
  * replaced by PowerShell 7 started with the simulated Exchange's entry script in front of each
  * bundled script (main/lab/powershell-sim), the lab folder handed to PowerShell through the
- * environment. No shell is involved, so it runs alike on Linux and Windows (run here on Linux only). Used by `serve --host powershell` and by the tests and bench
- * that compare it with the lab host, so all of them run the same wiring.
+ * environment. No shell is involved, so it runs alike on Linux and Windows (run here on Linux only).
+ * Used by `serve --host powershell` and by the tests and bench that compare it with the lab host,
+ * so all of them run the same wiring.
  */
 import { dirname } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Clock, HostPort } from '../core/ports.js';
 import { createPowerShellHost, type PowerShellHostOptions } from '../engine/hosts/powershell-host.js';
-import type { PowerShellLaunch } from '../engine/hosts/powershell-launch.js';
+import { powershellArgs, type PowerShellLaunch } from '../engine/hosts/powershell-launch.js';
 import { findProjectRoot } from '../engine/project-root.js';
 import { settingsSchema } from '../engine/settings/settings-schema.js';
 import { readStateCached } from '../lab/lab-store.js';
@@ -34,7 +35,7 @@ export interface SimulatedPowerShellOptions {
 export function simLaunch(files: SimPowerShellFiles, pwsh: string): PowerShellLaunch {
   return {
     executable: pwsh,
-    args: (scriptPath) => ['-NoProfile', '-NonInteractive', '-ExecutionPolicy', 'Bypass', '-File', files.entry, '-Script', scriptPath],
+    args: (scriptPath) => [...powershellArgs(files.entry), '-Script', scriptPath],
   };
 }
 
@@ -52,6 +53,6 @@ export function createSimulatedPowerShellHost(labDir: string, options: Simulated
     settings,
     clock: options.clock,
     launch: simLaunch(files, pwsh),
-    env: { ...options.env, ...simEnvironment(files, labDir, pwsh, options.calls) },
+    env: { ...options.env, ...simEnvironment(files, labDir, options.calls) },
   });
 }

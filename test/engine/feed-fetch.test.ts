@@ -1,7 +1,7 @@
 import { test, before, after } from 'node:test';
 import assert from 'node:assert/strict';
 import { createServer as createHttpsServer, type Server as HttpsServer } from 'node:https';
-import type { Server as HttpServer, ServerResponse } from 'node:http';
+import type { ServerResponse } from 'node:http';
 import { createServer as createNetServer, type Server as NetServer, type Socket } from 'node:net';
 import type { AddressInfo } from 'node:net';
 import { createTestPki, eocs, signXml, TEST_AT, type TestPki } from '../support/test-pki.js';
@@ -21,7 +21,7 @@ let body = '';
 let status = 200;
 const sockets = new Set<Socket>();
 
-function listen(server: HttpsServer | HttpServer | NetServer): Promise<number> {
+function listen(server: HttpsServer | NetServer): Promise<number> {
   return new Promise((resolve) => server.listen(0, '127.0.0.1', () => resolve((server.address() as AddressInfo).port)));
 }
 

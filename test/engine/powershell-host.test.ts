@@ -10,7 +10,8 @@ import type { ActionStep } from '../../main/core/ports.js';
 import { planOrgReenable, planRemoval } from '../../main/core/mitigations/removal-plan.js';
 import { judgeServer } from '../../main/core/mitigations/staleness.js';
 import { settingsSchema, type Settings } from '../../main/engine/settings/settings-schema.js';
-import { createPowerShellHost, HostCallError, powershellArgs, type PowerShellHostOptions } from '../../main/engine/hosts/powershell-host.js';
+import { createPowerShellHost, HostCallError, type PowerShellHostOptions } from '../../main/engine/hosts/powershell-host.js';
+import { powershellArgs } from '../../main/engine/hosts/powershell-launch.js';
 import { BUNDLED_SCRIPT_HASHES, checkScripts, resolveScriptsDir, SCRIPT_NAMES } from '../../main/engine/hosts/scripts-dir.js';
 import { fixture } from '../support/paths.js';
 import {

@@ -288,8 +288,8 @@ export function parseCommonLineAt(text: string, from: number, to: number, lineNo
   const serverEnd = text.indexOf(',', serverFrom);
   const opEnd = text.indexOf(',', serverEnd + 1);
   const levelFrom = opEnd + 12;
-  const semi = COMMON_HEAD.lastIndex - 11;
-  const messageFrom = semi + 11;
+  const messageFrom = COMMON_HEAD.lastIndex;
+  const semi = messageFrom - 11; // the ';' before "S:Message="
   let messageEnd = text.indexOf(';', messageFrom);
   let source: string | null = null;
   if (messageEnd === -1 || messageEnd >= to) messageEnd = to;

@@ -72,8 +72,6 @@ export class HostCallError extends Error {
   }
 }
 
-export { powershellArgs } from './powershell-launch.js';
-
 /** A local drive path ("D:\\Exchange Server\\V15\\"): drive letter, then folders without empty or ".." parts. */
 function drivePathParts(path: string): { drive: string; folders: string[] } | null {
   const m = /^([A-Za-z]):\\([^/:*?"<>|\r\n\0]*)$/.exec(path);

@@ -62,10 +62,10 @@ export const PWSH_MISSING =
 /**
  * The variables the simulated modules read (the host adds them to the environment PowerShell
  * inherits): where the modules are (first on PSModulePath), which lab, where the captures are,
- * which node and program apply writes, which pwsh. `calls`, when given, is a file that gets one line
- * per simulated cmdlet call.
+ * which node and program apply writes. `calls`, when given, is a file that gets one line per
+ * simulated cmdlet call.
  */
-export function simEnvironment(files: SimPowerShellFiles, labDir: string, pwsh: string, calls?: string): Record<string, string> {
+export function simEnvironment(files: SimPowerShellFiles, labDir: string, calls?: string): Record<string, string> {
   const inherited = (process.env.PSModulePath ?? '').split(delimiter).filter((dir) => dir !== '' && dir !== files.modules);
   return {
     PSModulePath: [files.modules, ...inherited].join(delimiter),
@@ -73,7 +73,6 @@ export function simEnvironment(files: SimPowerShellFiles, labDir: string, pwsh: 
     EEMS_SIM_FIXTURES: files.captures,
     EEMS_SIM_NODE: process.execPath,
     EEMS_SIM_APPLY: files.applyProgram,
-    EEMS_SIM_PWSH: pwsh,
     ...(calls ? { EEMS_SIM_CALLS: calls } : {}),
   };
 }

@@ -29,7 +29,7 @@ const files = simPowerShellFiles(projectRoot);
  * passes its own lab folder). `calls` collects one line per simulated cmdlet call when given.
  */
 export function useSimLab(labDir: string, calls?: string): void {
-  Object.assign(process.env, simEnvironment(files, labDir, PWSH, calls));
+  Object.assign(process.env, simEnvironment(files, labDir, calls));
   if (!calls) delete process.env.EEMS_SIM_CALLS;
 }
 
